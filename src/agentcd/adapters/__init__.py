@@ -1,0 +1,1 @@
+"""Thin edges: filesystem and git, ledgers, platforms, hosts, invokers."""

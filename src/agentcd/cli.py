@@ -1,0 +1,96 @@
+"""The composition root: the click group, lazy command loading, and the one error handler.
+
+Exit codes: 0 success; 1 an error the user can fix; 2 a decision said no; 3 a bug; 130
+interrupted. Commands are imported only when run, so `agentcd --version` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from agentcd import __version__
+
+EXIT_OK, EXIT_ERROR, EXIT_NO, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+# name -> (module, one-line help); the module exposes `command`, a click.Command.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "validate": ("agentcd.commands.validate", "Check definitions and policies."),
+    "build": ("agentcd.commands.build", "Build each agent's bundle and print its digest."),
+    "diff": ("agentcd.commands.diff", "Semantic diff between revisions, bundles or environments."),
+    "schema": ("agentcd.commands.schema", "Write the JSON Schemas of the definition files."),
+}
+
+
+class LazyGroup(click.Group):
+    """Imports a command's module only when that command runs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module = importlib.import_module(COMMANDS[cmd_name][0])
+        command: click.Command = module.command
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, help_text) for name, (_, help_text) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="agentcd")
+@click.option(
+    "-C",
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The project folder (the one holding agentcd.yaml).",
+)
+@click.pass_context
+def group(ctx: click.Context, project_dir: Path) -> None:
+    """agentcd: continuous delivery for AI agents, promoted by digest."""
+    ctx.obj = project_dir
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and map every outcome to an exit code; never lets a traceback through."""
+    from agentcd.errors import AgentcdError
+
+    try:
+        result = group.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except click.exceptions.Exit as e:
+        return e.exit_code
+    except click.ClickException as e:
+        e.show()
+        return EXIT_ERROR
+    except click.exceptions.Abort:
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except AgentcdError as e:
+        click.echo(f"error: {e}", err=True)
+        return EXIT_ERROR
+    except Exception:  # the one place a bug becomes exit 3 with a log, not a traceback
+        return _report_bug()
+    return result if isinstance(result, int) else EXIT_OK
+
+
+def _report_bug() -> int:
+    text = f"agentcd {__version__} on Python {sys.version.split()[0]}\n{traceback.format_exc()}"
+    with tempfile.NamedTemporaryFile(
+        "w", prefix="agentcd-crash-", suffix=".log", delete=False, encoding="utf-8"
+    ) as log:
+        log.write(text)
+    click.echo(f"error: unexpected error (this is a bug); details in {log.name}", err=True)
+    return EXIT_BUG

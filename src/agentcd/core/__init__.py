@@ -1,0 +1,1 @@
+"""The pure core: models, canonical form, digests, diffs and decisions. No I/O."""

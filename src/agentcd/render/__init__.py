@@ -1,0 +1,1 @@
+"""Renderers: view models and change records to Markdown, text, JSON. No I/O."""
