@@ -24,7 +24,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("agentcd.commands.validate", "Check definitions and policies."),
     "build": ("agentcd.commands.build", "Build each agent's bundle and print its digest."),
     "diff": ("agentcd.commands.diff", "Semantic diff between revisions, bundles or environments."),
+    "eval": ("agentcd.commands.eval", "Run eval suites, paired with the base, and gate."),
     "schema": ("agentcd.commands.schema", "Write the JSON Schemas of the definition files."),
+    "promote": ("agentcd.commands.promote", "Promote an exact digest into an environment."),
+    "rollback": ("agentcd.commands.rollback", "Restore an earlier deployment from the ledger."),
+    "status": ("agentcd.commands.status", "What runs where: agents by environments."),
+    "history": ("agentcd.commands.history", "An environment's deployments, in order."),
+    "audit": ("agentcd.commands.audit", "Change-management evidence for an environment."),
+    "drift": ("agentcd.commands.drift", "Compare what runs with what was approved."),
 }
 
 

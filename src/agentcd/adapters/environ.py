@@ -11,11 +11,11 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Host(str, Enum):
+class Host(StrEnum):
     GITHUB = "github"
     GITLAB = "gitlab"
     LOCAL = "local"
@@ -41,6 +41,18 @@ class CiContext:
     summary_path: str | None = None
     output_path: str | None = None
     default_branch: str | None = None
+    run_order: int | None = None
+    """Grows with every CI run of the repository (GitHub run id, GitLab pipeline id)."""
+    comment_author: str | None = None
+    """AGENTCD_COMMENT_AUTHOR: the login our comments are written by, when set explicitly."""
+    job_token: str | None = field(default=None, repr=False)
+    """GitLab's CI_JOB_TOKEN (it cannot write merge request notes)."""
+    token_variable: str | None = None
+    """The name of the variable `token` came from, for messages."""
+    head_label: str | None = None
+    """`owner:branch` of the change's head, to find a pull request from a workflow_run."""
+    fork: bool = False
+    """The change comes from another repository (a fork)."""
 
 
 def detect_ci(environ: Mapping[str, str] | None = None) -> CiContext:
@@ -68,10 +80,10 @@ def _local_user() -> str:
 
 def _github(env: Mapping[str, str]) -> CiContext:
     event = _read_event(env.get("GITHUB_EVENT_PATH"))
-    pull = event.get("pull_request") or {}
     server = env.get("GITHUB_SERVER_URL", "https://github.com")
     repo = env.get("GITHUB_REPOSITORY")
     run_id = env.get("GITHUB_RUN_ID")
+    token_variable = _first_set(env, "GITHUB_TOKEN", "GH_TOKEN")
     return CiContext(
         host=Host.GITHUB,
         actor=env.get("GITHUB_ACTOR") or "unknown",
@@ -80,20 +92,61 @@ def _github(env: Mapping[str, str]) -> CiContext:
         sha=env.get("GITHUB_SHA"),
         run_url=f"{server}/{repo}/actions/runs/{run_id}" if repo and run_id else None,
         api_url=env.get("GITHUB_API_URL", "https://api.github.com"),
-        token=env.get("GITHUB_TOKEN") or env.get("GH_TOKEN"),
-        change_number=pull.get("number"),
-        base_sha=(pull.get("base") or {}).get("sha"),
-        head_sha=(pull.get("head") or {}).get("sha"),
+        token=env.get(token_variable) if token_variable else None,
+        token_variable=token_variable,
         event_name=env.get("GITHUB_EVENT_NAME"),
         event=event,
         summary_path=env.get("GITHUB_STEP_SUMMARY"),
         output_path=env.get("GITHUB_OUTPUT"),
         default_branch=(event.get("repository") or {}).get("default_branch"),
+        run_order=_number(env.get("GITHUB_RUN_ID")),
+        comment_author=env.get("AGENTCD_COMMENT_AUTHOR") or None,
+        **_github_change(event, repo),
     )
+
+
+def _github_change(event: Mapping[str, Any], repo: str | None) -> dict[str, Any]:
+    """The change under review: from `pull_request` / `pull_request_target`, or `workflow_run`.
+
+    A `workflow_run` carries the triggering run's head; its `pull_requests` list is empty for
+    forks, so the number stays None there and the GitHub adapter resolves it by head SHA.
+    """
+    pull = event.get("pull_request")
+    if isinstance(pull, dict):
+        head = pull.get("head") or {}
+        return {
+            "change_number": pull.get("number"),
+            "base_sha": (pull.get("base") or {}).get("sha"),
+            "head_sha": head.get("sha"),
+            "head_label": head.get("label"),
+            "fork": _full_name(head.get("repo")) not in (None, repo),
+        }
+    run = event.get("workflow_run")
+    if isinstance(run, dict):
+        return _workflow_run_change(run, repo)
+    return {}
+
+
+def _workflow_run_change(run: Mapping[str, Any], repo: str | None) -> dict[str, Any]:
+    head_sha, head_repo = run.get("head_sha"), run.get("head_repository") or {}
+    owner = (head_repo.get("owner") or {}).get("login")
+    matching = [
+        p for p in run.get("pull_requests") or [] if (p.get("head") or {}).get("sha") == head_sha
+    ]
+    found = matching[0] if len(matching) == 1 else {}
+    return {
+        "change_number": found.get("number"),
+        "base_sha": (found.get("base") or {}).get("sha"),
+        "head_sha": head_sha,
+        "head_label": f"{owner}:{run.get('head_branch')}" if owner else None,
+        "fork": _full_name(head_repo) not in (None, repo),
+        "run_order": _number(str(run.get("id", ""))),
+    }
 
 
 def _gitlab(env: Mapping[str, str]) -> CiContext:
     iid = env.get("CI_MERGE_REQUEST_IID")
+    token_variable = _first_set(env, "AGENTCD_GITLAB_TOKEN", "GITLAB_TOKEN")
     return CiContext(
         host=Host.GITLAB,
         actor=env.get("GITLAB_USER_LOGIN") or "unknown",
@@ -102,13 +155,35 @@ def _gitlab(env: Mapping[str, str]) -> CiContext:
         sha=env.get("CI_COMMIT_SHA"),
         run_url=env.get("CI_PIPELINE_URL"),
         api_url=env.get("CI_API_V4_URL"),
-        token=env.get("AGENTCD_GITLAB_TOKEN") or env.get("GITLAB_TOKEN"),
-        change_number=int(iid) if iid and iid.isdigit() else None,
+        token=env.get(token_variable) if token_variable else None,
+        token_variable=token_variable,
+        job_token=env.get("CI_JOB_TOKEN") or None,
+        change_number=_number(iid),
         base_sha=env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA"),
         head_sha=env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") or env.get("CI_COMMIT_SHA"),
         event_name=env.get("CI_PIPELINE_SOURCE"),
         default_branch=env.get("CI_DEFAULT_BRANCH"),
+        run_order=_number(env.get("CI_PIPELINE_ID")),
+        comment_author=env.get("AGENTCD_COMMENT_AUTHOR") or None,
+        fork=_is_gitlab_fork(env),
     )
+
+
+def _is_gitlab_fork(env: Mapping[str, str]) -> bool:
+    source = env.get("CI_MERGE_REQUEST_SOURCE_PROJECT_ID")
+    return bool(source) and source != env.get("CI_MERGE_REQUEST_PROJECT_ID")
+
+
+def _first_set(env: Mapping[str, str], *names: str) -> str | None:
+    return next((name for name in names if env.get(name)), None)
+
+
+def _number(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() else None
+
+
+def _full_name(repo: object) -> str | None:
+    return repo.get("full_name") if isinstance(repo, dict) else None
 
 
 def _read_event(path: str | None) -> dict[str, Any]:

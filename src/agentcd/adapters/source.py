@@ -2,11 +2,13 @@
 
 A git revision is read with `git ls-tree` and one `git cat-file --batch` process, never a
 checkout, so it works in a shallow clone as long as the revision's objects are present.
-Both trees are rooted at the project folder (the one holding agentcd.yaml).
+Both trees are rooted at the project folder (the one holding agentcd.yaml) and report symlinks
+as written, so `core.tree` resolves them the same way for both.
 """
 
 from __future__ import annotations
 
+import bisect
 import os
 import posixpath
 import subprocess
@@ -17,12 +19,18 @@ from typing import IO
 from agentcd.errors import SourceError
 
 _SKIP_DIRS = frozenset({".git", ".agentcd", "node_modules", ".venv", "__pycache__"})
+# Read-ahead per round trip: the requests stay far below any pipe buffer (no deadlock while
+# git's answers wait to be read), and the answers below a few agents' worth of files.
+_READ_AHEAD_FILES = 64
+_READ_AHEAD_BYTES = 1024 * 1024
 
 
 class WorkTree:
     """The files on disk below `root`, as they are now (uncommitted edits included)."""
 
     def __init__(self, root: Path, *, commit: str | None = None) -> None:
+        if not root.is_dir():
+            raise SourceError(f"reading the working tree: {root} is not a folder")
         self.root = root
         self._commit = commit
 
@@ -39,6 +47,8 @@ class WorkTree:
 
     def walk(self, folder: str) -> Iterator[str]:
         top = self._abs(folder)
+        if top.is_symlink() or not top.is_dir():
+            return  # like a git tree: a symlinked folder is an entry, never descended
         for dirpath, dirnames, filenames in os.walk(top):
             rel = Path(dirpath).relative_to(self.root).as_posix()
             prefix = "" if rel == "." else rel + "/"
@@ -61,13 +71,7 @@ class WorkTree:
         return None
 
     def link_target(self, path: str) -> str:
-        target = os.readlink(self._abs(path))
-        root = str(self.root.resolve())
-        if os.path.isabs(target) and (target == root or target.startswith(root + os.sep)):
-            # An absolute link into the project itself is as good as a relative one.
-            parent = (self.root.resolve() / path).parent
-            return Path(os.path.relpath(target, parent)).as_posix()
-        return Path(target).as_posix()
+        return Path(os.readlink(self._abs(path))).as_posix()
 
     def size(self, path: str) -> int:
         return self._abs(path).stat().st_size
@@ -80,6 +84,8 @@ class GitTree:
     """One revision of a git repository, restricted to the project folder inside it."""
 
     def __init__(self, cwd: Path, rev: str) -> None:
+        if not cwd.is_dir():
+            raise SourceError(f"reading revision {rev!r}: {cwd} is not a folder")
         self.cwd = cwd
         self.rev = rev
         self._commit = rev_parse(cwd, rev)
@@ -87,7 +93,10 @@ class GitTree:
         self._entries: dict[str, tuple[str, str, int]] = {}
         self._dirs: set[str] = {""}
         self._load_listing()
+        self._paths = sorted(self._entries)  # walk() takes a folder's slice by bisection
         self._batch: subprocess.Popen[bytes] | None = None
+        self._fetched: dict[str, bytes] = {}  # read ahead, not yet asked for
+        self._asked: set[str] = set()
 
     @property
     def label(self) -> str:
@@ -111,6 +120,8 @@ class GitTree:
             if not path.startswith(self._prefix):
                 continue
             path = path[plen:]
+            if mode == "160000":
+                continue  # a submodule: its files are another repository's
             kind = "link" if mode == "120000" else "file"
             self._entries[path] = (kind, oid, int(size.strip() or 0))
             parent = posixpath.dirname(path)
@@ -119,8 +130,15 @@ class GitTree:
                 parent = posixpath.dirname(parent)
 
     def walk(self, folder: str) -> Iterator[str]:
+        return iter(self._below(folder))
+
+    def _below(self, folder: str) -> list[str]:
+        """Every path under `folder`, sorted: a contiguous slice of the sorted listing."""
         prefix = folder + "/" if folder else ""
-        return (p for p in self._entries if p.startswith(prefix))
+        start = end = bisect.bisect_left(self._paths, prefix)
+        while end < len(self._paths) and self._paths[end].startswith(prefix):
+            end += 1
+        return self._paths[start:end]
 
     def kind(self, path: str) -> str | None:
         entry = self._entries.get(path)
@@ -135,15 +153,48 @@ class GitTree:
         return self._entries[path][2]
 
     def read(self, path: str) -> bytes:
-        oid = self._entries[path][1]
+        self._asked.add(path)
+        if path not in self._fetched:
+            self._fetch([path, *self._read_ahead(path)])
+        return self._fetched.pop(path)
+
+    def _read_ahead(self, path: str) -> list[str]:
+        """The small files below `path`'s folder not read yet: definitions read their neighbours.
+
+        Fetching them in the same round trip saves one `cat-file` exchange per file. Nothing is
+        read ahead from the project folder itself, which may hold the whole application.
+        """
+        folder = posixpath.dirname(path)
+        if not folder:
+            return []
+        out: list[str] = []
+        budget = _READ_AHEAD_BYTES
+        for other in self._below(folder):
+            kind, _, size = self._entries[other]
+            fresh = other not in self._asked and other not in self._fetched
+            if kind == "file" and fresh and size <= budget:
+                out.append(other)
+                budget -= size
+                if len(out) == _READ_AHEAD_FILES:
+                    break
+        return out
+
+    def _fetch(self, paths: list[str]) -> None:
+        """Ask for every blob first, then read the answers: one round trip for all of them."""
         proc = self._cat_file()
         assert proc.stdin is not None and proc.stdout is not None
-        proc.stdin.write(oid.encode() + b"\n")
+        proc.stdin.write(b"".join(self._entries[p][1].encode() + b"\n" for p in paths))
         proc.stdin.flush()
-        header = proc.stdout.readline().split()
-        if len(header) != 3:
-            raise SourceError(f"reading {path!r} at {self.rev}: git cat-file answered {header!r}")
-        return _read_exact(proc.stdout, int(header[2]) + 1)[:-1]
+        for path in paths:
+            header = proc.stdout.readline().split()
+            if len(header) != 3:
+                self._batch = None  # answers may still be queued: this process is unusable
+                proc.kill()
+                proc.wait()
+                raise SourceError(
+                    f"reading {path!r} at {self.rev}: git cat-file answered {header!r}"
+                )
+            self._fetched[path] = _read_exact(proc.stdout, int(header[2]) + 1)[:-1]
 
     def _cat_file(self) -> subprocess.Popen[bytes]:
         if self._batch is None:
@@ -182,7 +233,18 @@ def _read_exact(stream: IO[bytes], n: int) -> bytes:
 
 def rev_parse(cwd: Path, rev: str) -> str:
     """The full commit id of `rev`, or a SourceError saying why not."""
-    return _git(cwd, "rev-parse", "--verify", "--quiet", "--end-of-options", rev + "^{commit}").strip()
+    try:
+        _git(cwd, "rev-parse", "--git-dir")
+    except SourceError as e:
+        raise SourceError(f"reading revision {rev!r}: {cwd} is not in a git repository") from e
+    try:
+        out = _git(cwd, "rev-parse", "--verify", "--quiet", "--end-of-options", rev + "^{commit}")
+    except SourceError as e:
+        raise SourceError(
+            f"reading revision {rev!r}: no such commit in this repository "
+            "(a shallow or single-branch clone may lack it: fetch it first)"
+        ) from e
+    return out.strip()
 
 
 def _git(cwd: Path, *args: str) -> str:
@@ -196,17 +258,16 @@ def _git_bytes(cwd: Path, *args: str) -> bytes:
         raise SourceError("git is not installed or not on PATH") from e
     if done.returncode != 0:
         err = done.stderr.decode(errors="replace").strip() or f"exit {done.returncode}"
-        if args[:1] == ("rev-parse",) and "--verify" in args:
-            err = f"unknown revision {args[-1].removesuffix('^{commit}')!r}" + (
-                f" ({err})" if err and not err.startswith("exit") else ""
-            )
         raise SourceError(f"git {args[0]}: {err}")
     return done.stdout
 
 
 def head_commit(cwd: Path) -> str | None:
     """HEAD's commit when `cwd` is in a git repository that has one, else None."""
-    done = subprocess.run(
-        ["git", "rev-parse", "--verify", "--quiet", "HEAD"], cwd=cwd, capture_output=True
-    )
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--verify", "--quiet", "HEAD"], cwd=cwd, capture_output=True
+        )
+    except OSError:  # no such folder, or no git: then there is no commit to name
+        return None
     return done.stdout.decode().strip() or None if done.returncode == 0 else None

@@ -44,13 +44,11 @@ def bundle_to_json(bundle: Bundle) -> str:
 
 
 def read_bundle(text: str, *, path: str) -> Bundle:
-    """Parse a bundle file and verify it: the recomputed digest must equal the recorded one."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise DefinitionError(path, "", f"not a bundle: invalid JSON ({e.msg}, line {e.lineno})") from e
-    if not isinstance(data, dict) or data.get("bundle_version") != BUNDLE_VERSION:
-        raise DefinitionError(path, "bundle_version", f"expected {BUNDLE_VERSION}")
+    """Parse a bundle file and verify it: the recomputed digest must equal the recorded one.
+
+    The artifact comes back in canonical form whatever order the file lists it in.
+    """
+    data = _load_json(text, path=path)
     artifact, digest = data.get("artifact"), data.get("digest")
     if not isinstance(artifact, dict) or not isinstance(digest, str) or not DIGEST_RE.match(digest):
         raise DefinitionError(path, "digest", "missing or malformed artifact or digest")
@@ -59,21 +57,38 @@ def read_bundle(text: str, *, path: str) -> Bundle:
             path, "artifact.canonical_version", f"expected {CANONICAL_VERSION} (rebuild the bundle)"
         )
     try:
-        actual = artifact_digest(canonicalize(artifact))
-    except (ValueError, TypeError, KeyError) as e:
-        raise DefinitionError(path, "artifact", f"not a canonical artifact: {e}") from e
+        canonical = canonicalize(artifact)
+        actual = artifact_digest(canonical)
+    except (ValueError, TypeError, KeyError, AttributeError) as e:
+        raise DefinitionError(path, "artifact", f"not a canonical artifact: {e!r}") from e
     if actual != digest:
         raise DefinitionError(
             path, "digest", f"tampered bundle: it says {digest} but its artifact hashes to {actual}"
         )
-    source = data.get("source") or {}
+    metadata, source = canonical.get("metadata"), data.get("source") or {}
     name = data.get("name")
-    if name != artifact.get("metadata", {}).get("name"):
+    if not isinstance(metadata, dict) or name != metadata.get("name"):
         raise DefinitionError(path, "name", f"{name!r} is not the artifact's metadata.name")
+    if not isinstance(source, dict):
+        raise DefinitionError(path, "source", "must be a mapping with commit and path")
     return Bundle(
         name=str(name),
         digest=digest,
-        artifact=artifact,
+        artifact=canonical,
         commit=source.get("commit"),
         path=str(source.get("path", "")),
     )
+
+
+def _load_json(text: str, *, path: str) -> dict[str, Any]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        message = f"not a bundle: invalid JSON ({e.msg}, line {e.lineno})"
+        raise DefinitionError(path, "", message) from e
+    if not isinstance(data, dict) or data.get("bundle_version") != BUNDLE_VERSION:
+        found = data.get("bundle_version") if isinstance(data, dict) else None
+        raise DefinitionError(
+            path, "bundle_version", f"expected {BUNDLE_VERSION}, found {found!r} (not a bundle?)"
+        )
+    return data

@@ -67,7 +67,7 @@ def build_artifact(
 
 def canonicalize(data: dict[str, Any]) -> dict[str, Any]:
     """Apply the list and number rules to an artifact-shaped mapping (idempotent)."""
-    out = _numbers(data)
+    out: dict[str, Any] = normalize_numbers(data)
     for key, sort_key in SET_KEYS.items():
         if key in out:
             out[key] = sorted(out[key], key=lambda item, k=sort_key: item[k])  # type: ignore[misc]
@@ -81,11 +81,12 @@ def canonicalize(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _numbers(value: Any) -> Any:
+def normalize_numbers(value: Any) -> Any:
+    """JSON-shaped `value` with integral floats as integers; NaN and infinities refused."""
     if isinstance(value, dict):
-        return {k: _numbers(v) for k, v in value.items()}
+        return {k: normalize_numbers(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_numbers(v) for v in value]
+        return [normalize_numbers(v) for v in value]
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"{value!r} is not a finite number")

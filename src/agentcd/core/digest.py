@@ -10,7 +10,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from agentcd.core.canonical import CANONICAL_VERSION, binding_names, canonical_bytes
+from agentcd.core.canonical import (
+    CANONICAL_VERSION,
+    binding_names,
+    canonical_bytes,
+    normalize_numbers,
+)
 
 DIGEST_RE = re.compile(r"^sha256:[0-9a-f]{64}$")
 
@@ -35,7 +40,7 @@ def deployment_digest(artifact_digest: str, bindings: Mapping[str, Any]) -> str:
         canonical_bytes(
             {
                 "artifact": artifact_digest,
-                "bindings": dict(bindings),
+                "bindings": normalize_numbers(dict(bindings)),
                 "canonical_version": CANONICAL_VERSION,
             }
         )

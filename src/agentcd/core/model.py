@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from agentcd.core.eval_settings import EvalSettings
+
 API_VERSION = "agentcd.dev/v1"
 SLUG = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 SYMBOL = r"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$"
@@ -247,6 +249,7 @@ class Project(Strict):
     environments: tuple[Environment, ...] = Field(min_length=1)
     targets: dict[str, Target]
     ledger: Ledger = SqliteLedger(backend="sqlite")
+    evals: EvalSettings = EvalSettings()
 
     @field_validator("environments")
     @classmethod

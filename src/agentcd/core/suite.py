@@ -82,6 +82,7 @@ class RubricAssertion(_Assertion):
     value: str = Field(min_length=1, description="what a good answer does")
     model: str = Field(min_length=1, description="the judge, a pinned model id")
     provider: str = "openai"
+    threshold: float = Field(0.5, ge=0, le=1, description="the judge's score needed to pass")
 
 
 Assertion = Annotated[
@@ -130,8 +131,17 @@ class Case(Strict):
     )
     expect: tuple[Assertion, ...] = Field(min_length=1)
     repeat: int = Field(1, ge=1, le=100)
+    threshold: float | None = Field(
+        None, ge=0, le=1, description="weighted score a trial needs; unset: every assertion passes"
+    )
     passing: PassPolicy = Field(PassPolicy(), alias="pass")
     tags: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _k_within_repeat(self) -> Case:
+        if self.passing.k is not None and self.passing.k > self.repeat:
+            raise ValueError(f"pass.k ({self.passing.k}) exceeds repeat ({self.repeat})")
+        return self
 
 
 class SuiteMetadata(Strict):

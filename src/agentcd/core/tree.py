@@ -1,8 +1,9 @@
 """The read-only view of a repository snapshot that loading needs, and safe path resolution.
 
-A `Tree` is the working tree or one git revision (implemented in `adapters.source`). Paths are
-POSIX, relative to the repository root. Resolution refuses anything that leaves the repository:
-absolute paths, `..` escapes, and symlinks pointing outside. No I/O here.
+A `Tree` is the working tree or one git revision (implemented in `adapters.source`), rooted at
+the project folder (the one holding agentcd.yaml). Paths are POSIX, relative to that folder.
+Resolution refuses anything that leaves it: absolute paths, `..` escapes, and symlinks pointing
+outside (or to any absolute path, which differs from machine to machine). No I/O here.
 """
 
 from __future__ import annotations
@@ -52,27 +53,42 @@ class Tree(Protocol):
 def resolve_path(tree: Tree, *, base: str, ref: str, where: tuple[str, str]) -> str:
     """The repository path `ref` names from folder `base`, symlinks followed, never outside.
 
-    `where` is (file, field) for the error message.
+    `where` is (file, field) for the error message. `..` is resolved before symlinks, as text.
     """
-    if ref.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", ref):
-        raise DefinitionError(*where, f"{ref!r} is an absolute path; use a path in the repository")
-    path = _inside(posixpath.join(base, ref), ref, where)
+    if _is_absolute(ref):
+        raise DefinitionError(
+            *where, f"{ref!r} is an absolute path; use a path relative to the definition's folder"
+        )
+    path = _inside(posixpath.join(base, ref), ref, where, via="")
     for _ in range(_MAX_LINK_HOPS):
         link = _first_link(tree, path)
         if link is None:
             return path
         target = tree.link_target(link)
-        if target.startswith("/"):
-            raise DefinitionError(*where, f"{ref!r} is a symlink to an absolute path ({target})")
+        if _is_absolute(target):
+            raise DefinitionError(
+                *where,
+                f"{ref!r} goes through the symlink {link} -> {target}, an absolute path; "
+                "make the link relative and inside the project folder",
+            )
         rest = path[len(link) :]
-        path = _inside(posixpath.join(posixpath.dirname(link), target) + rest, ref, where)
-    raise DefinitionError(*where, f"{ref!r}: too many levels of symbolic links")
+        joined = posixpath.join(posixpath.dirname(link), target) + rest
+        path = _inside(joined, ref, where, via=f"{link} -> {target}")
+    raise DefinitionError(*where, f"{ref!r}: too many levels of symbolic links (a loop?)")
 
 
-def _inside(joined: str, ref: str, where: tuple[str, str]) -> str:
+def _is_absolute(path: str) -> bool:
+    return path.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", path) is not None
+
+
+def _inside(joined: str, ref: str, where: tuple[str, str], *, via: str) -> str:
     path = posixpath.normpath(joined)
     if path == ".." or path.startswith("../"):
-        raise DefinitionError(*where, f"{ref!r} leaves the repository")
+        if via:
+            message = f"{ref!r} leads outside the project folder through the symlink {via}"
+        else:
+            message = f"{ref!r} leaves the project folder (the folder holding agentcd.yaml)"
+        raise DefinitionError(*where, message)
     return "" if path == "." else path
 
 
@@ -94,12 +110,17 @@ def read_file(tree: Tree, path: str, *, where: tuple[str, str]) -> bytes:
         raise DefinitionError(*where, f"{path!r} is a folder, expected a file")
     size = tree.size(path)
     if size > MAX_FILE_BYTES:
-        raise DefinitionError(*where, f"{path!r} is {size} bytes, over the {MAX_FILE_BYTES} cap")
+        raise DefinitionError(
+            *where, f"{path!r} is {size} bytes, over the limit of {MAX_FILE_BYTES} bytes per file"
+        )
     return tree.read(path)
 
 
 def glob_files(tree: Tree, pattern: str) -> list[str]:
-    """Files matching a glob (`*` within one folder, `**` across folders), sorted."""
+    """Files and symlinks matching a glob (`*` within one folder, `**` across), sorted.
+
+    Symlinked folders are not descended; resolve each match with `resolve_path`.
+    """
     static = []
     for part in pattern.split("/"):
         if any(c in part for c in "*?["):
@@ -107,7 +128,9 @@ def glob_files(tree: Tree, pattern: str) -> list[str]:
         static.append(part)
     folder = "/".join(static[:-1] if len(static) == len(pattern.split("/")) else static)
     regex = _glob_regex(pattern)
-    return sorted(p for p in tree.walk(folder) if regex.fullmatch(p) and tree.kind(p) == "file")
+    return sorted(
+        p for p in tree.walk(folder) if regex.fullmatch(p) and tree.kind(p) in ("file", "link")
+    )
 
 
 @lru_cache(maxsize=64)

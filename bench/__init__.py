@@ -1,0 +1,1 @@
+"""Benchmarks: generated repositories and whole-process timings (`python -m bench.<name>`)."""

@@ -1,0 +1,139 @@
+"""Scale benchmark: `agentcd diff` and `agentcd build --rev` on a generated 500-agent repository.
+
+Generates the repository (500 agents of 20 KB instructions, 10 tools, 3 skills; 50 changed
+between two commits), then times whole processes (wall time, best and median of N runs, the
+child's peak RSS) against a bare reader of the same blobs (`bench/bare_read.py`).
+
+    python -m bench.scale [--quick] [--runs N] [--repo DIR]
+
+Goals at full size: diff at most 1.5 s wall and 150 MB peak RSS, and at most 2.5x the bare
+reader. Goals are judged on the best run (the least disturbed by other load); exit 1 if one
+fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.genrepo import FULL, QUICK, BenchRepo, Size, changed_agents, generate
+from bench.measure import Run, Stats, agentcd_argv, measure, print_table
+
+GOAL_WALL_S = 1.5
+GOAL_RSS_MB = 150.0
+GOAL_RATIO = 2.5
+BARE_READ = Path(__file__).with_name("bare_read.py")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    size = QUICK if args.quick else FULL
+    with tempfile.TemporaryDirectory(prefix="agentcd-bench-") as tmp:
+        repo = _open_repo(args.repo or Path(tmp) / "repo", size)
+        print(f"repository: {size.agents} agents, {len(repo.changed)} changed, {repo.path}")
+        return _bench(repo, runs=args.runs, judge=not args.quick)
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="50 agents instead of 500")
+    parser.add_argument("--runs", type=int, default=7, help="timed runs per command")
+    parser.add_argument(
+        "--repo", type=Path, default=None, help="generate here once and reuse on later runs"
+    )
+    return parser.parse_args(argv)
+
+
+def _open_repo(path: Path, size: Size) -> BenchRepo:
+    if not path.exists():
+        return generate(path, size)
+
+    def rev(tag: str) -> str:
+        done = subprocess.run(["git", "rev-parse", tag], cwd=path, capture_output=True, check=True)
+        return done.stdout.decode().strip()
+
+    names = sorted(p.name for p in (path / "agents").iterdir())
+    reused = Size(agents=len(names), changed=size.changed * len(names) // size.agents)
+    return BenchRepo(path, rev("bench-base"), rev("bench-head"), changed_agents(reused))
+
+
+def _bench(repo: BenchRepo, *, runs: int, judge: bool) -> int:
+    agentcd, a, b = agentcd_argv(), repo.base, repo.head
+    bare_both = measure("bare read A+B", _bare(repo, a, b), cwd=repo.path, runs=runs)
+    bare_head = measure("bare read B", _bare(repo, b), cwd=repo.path, runs=runs)
+    build = measure("build --rev B", [*agentcd, *_build(b)], cwd=repo.path, runs=runs)
+    rows, ratios = [bare_both, bare_head, build], {build.label: _ratio(build, bare_head)}
+    if _has_diff(agentcd, repo.path):
+        diff = measure("diff A..B", [*agentcd, *_diff(a, b)], cwd=repo.path, runs=runs)
+        _check_diff(diff, repo.changed)
+        rows.append(diff)
+        ratios[diff.label] = _ratio(diff, bare_both)
+        loaded = diff
+    else:
+        print("note: `agentcd diff` is not available; timing build --rev A then B instead")
+        build_a = measure("build --rev A", [*agentcd, *_build(a)], cwd=repo.path, runs=runs)
+        rows.append(build_a)
+        loaded = _sum("build A + build B", build_a, build)
+        rows.append(loaded)
+        ratios[loaded.label] = _ratio(loaded, bare_both)
+    print_table(rows, extra=ratios)
+    return _verdict(loaded, bare_both) if judge else 0
+
+
+def _bare(repo: BenchRepo, *revs: str) -> list[str]:
+    return [sys.executable, str(BARE_READ), str(repo.path), *revs]
+
+
+def _build(rev: str) -> list[str]:
+    return ["build", "--rev", rev, "--format", "json"]
+
+
+def _diff(base: str, head: str) -> list[str]:
+    return ["diff", "--base", base, "--head", head, "--format", "json"]
+
+
+def _has_diff(agentcd: list[str], cwd: Path) -> bool:
+    done = subprocess.run([*agentcd, "diff", "--help"], cwd=cwd, capture_output=True)
+    return done.returncode == 0
+
+
+def _check_diff(stats: Stats, expected: tuple[str, ...]) -> None:
+    """The diff must name exactly the changed agents, or its timing means nothing."""
+    report = json.loads(stats.runs[-1].out)
+    found = sorted(a["name"] for a in report["agents"] if a["status"] != "unchanged")
+    if found != sorted(expected):
+        raise SystemExit(f"diff reported {found}, expected {sorted(expected)}")
+
+
+def _sum(label: str, first: Stats, second: Stats) -> Stats:
+    """Two commands run one after the other: the i-th fastest of each, added."""
+    pairs = zip(_by_wall(first), _by_wall(second), strict=True)
+    runs = tuple(Run(x.wall + y.wall, max(x.max_rss_mb, y.max_rss_mb), 0, b"") for x, y in pairs)
+    return Stats(label, runs)
+
+
+def _by_wall(stats: Stats) -> list[Run]:
+    return sorted(stats.runs, key=lambda r: r.wall)
+
+
+def _ratio(stats: Stats, floor: Stats) -> str:
+    return f"{stats.best / floor.best:.2f}x bare"
+
+
+def _verdict(loaded: Stats, bare: Stats) -> int:
+    checks = [
+        (f"{loaded.label}: best wall <= {GOAL_WALL_S} s", loaded.best <= GOAL_WALL_S),
+        (f"{loaded.label}: peak RSS <= {GOAL_RSS_MB:.0f} MB", loaded.max_rss_mb <= GOAL_RSS_MB),
+        (f"{loaded.label}: <= {GOAL_RATIO}x bare read", loaded.best <= GOAL_RATIO * bare.best),
+    ]
+    for text, ok in checks:
+        print(f"{'ok  ' if ok else 'FAIL'}  {text}")
+    return 0 if all(ok for _, ok in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""The git facts promotion needs: commit ancestry, the current ref, a commit's message."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from agentcd.core.gate import Ancestry
+
+
+def ancestry(cwd: Path, candidate: str | None, running: str | None) -> Ancestry:
+    """How `candidate` relates to `running` in the repository at `cwd`."""
+    if running is None:
+        return Ancestry.NOTHING_RUNS
+    if candidate is None:
+        return Ancestry.UNKNOWN
+    if candidate == running:
+        return Ancestry.SAME
+    older = _is_ancestor(cwd, candidate, running)
+    newer = _is_ancestor(cwd, running, candidate)
+    if older is None or newer is None:
+        return Ancestry.UNKNOWN
+    if older:
+        return Ancestry.OLDER
+    return Ancestry.NEWER if newer else Ancestry.DIVERGED
+
+
+def _is_ancestor(cwd: Path, a: str, b: str) -> bool | None:
+    """True/False from `git merge-base --is-ancestor`; None when git cannot tell."""
+    done = _run(cwd, "merge-base", "--is-ancestor", a, b)
+    return {0: True, 1: False}.get(done.returncode) if done else None
+
+
+def current_ref(cwd: Path) -> str | None:
+    """`refs/heads/<branch>` when on a branch, else None."""
+    done = _run(cwd, "symbolic-ref", "-q", "HEAD")
+    return done.stdout.strip() or None if done and done.returncode == 0 else None
+
+
+def commit_message(cwd: Path, commit: str) -> str | None:
+    done = _run(cwd, "log", "-1", "--format=%B", commit, "--")
+    return done.stdout.strip() or None if done and done.returncode == 0 else None
+
+
+def _run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str] | None:
+    try:
+        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    except (FileNotFoundError, NotADirectoryError):
+        return None

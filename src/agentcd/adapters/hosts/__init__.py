@@ -1,0 +1,1 @@
+"""Code hosts (GitHub, GitLab): sticky comments, deployment mirrors and job outputs."""

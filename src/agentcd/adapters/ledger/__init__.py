@@ -1,0 +1,1 @@
+"""Ledger backends: where deployments, eval verdicts and bundles are recorded."""

@@ -1,0 +1,77 @@
+"""The `Ledger` protocol: the few operations promotion, rollback, status, drift and eval use.
+
+Backend-neutral: a SQLite file, a git branch of JSON lines, or anything that can append a record
+with compare-and-set on its (agent, environment) sequence number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Protocol
+
+from agentcd.core.bundle import Bundle
+from agentcd.core.ledger import Deployment, EvalRecord, Status
+from agentcd.errors import AgentcdError
+
+
+class LedgerError(AgentcdError):
+    """The ledger could not be read or written (the message names the backend and the place)."""
+
+
+class SequenceTaken(Exception):
+    """Another writer recorded this (agent, environment, seq) first: the append lost the race.
+
+    Not an `AgentcdError`: losing a race is a decision (exit 2), not a fault.
+    """
+
+    def __init__(self, agent: str, environment: str, seq: int, holder: Deployment | None) -> None:
+        self.agent, self.environment, self.seq, self.holder = agent, environment, seq, holder
+        who = f" ({holder.actor}, {holder.status.value})" if holder else ""
+        super().__init__(f"#{seq} of {agent} in {environment} was taken by another run{who}")
+
+
+class Ledger(Protocol):
+    """The record of what was deployed where, with the bundles to redeploy it."""
+
+    def append(self, record: Deployment) -> None:
+        """Add `record` if its seq is the next one for its (agent, environment); else raise
+        `SequenceTaken`. Two concurrent appends of the same seq: exactly one succeeds."""
+        ...
+
+    def finish(
+        self,
+        agent: str,
+        environment: str,
+        seq: int,
+        *,
+        status: Status,
+        finished_at: datetime,
+        platform_versions: Mapping[str, str],
+        note: str,
+    ) -> Deployment:
+        """Move an `in_progress` record to its final status, once; `SequenceTaken` if it is no
+        longer in progress (another run finished it)."""
+        ...
+
+    def history(
+        self, *, agent: str | None = None, environment: str | None = None
+    ) -> tuple[Deployment, ...]:
+        """Every record, optionally for one agent and/or environment, as stored (by seq)."""
+        ...
+
+    def put_bundle(self, bundle: Bundle) -> None:
+        """Keep a bundle by its digest (idempotent), so rollback never rebuilds."""
+        ...
+
+    def get_bundle(self, digest: str) -> Bundle | None:
+        """The stored bundle, verified (its digest recomputed), or None."""
+        ...
+
+    def record_eval(self, record: EvalRecord) -> None:
+        """Keep an eval verdict for an artifact digest (append-only)."""
+        ...
+
+    def evals(self, *, agent: str | None = None) -> tuple[EvalRecord, ...]:
+        """Recorded eval verdicts, oldest first."""
+        ...

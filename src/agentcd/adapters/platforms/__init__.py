@@ -1,0 +1,1 @@
+"""Platform adapters: where an environment's agents actually run."""

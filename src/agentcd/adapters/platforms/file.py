@@ -1,0 +1,162 @@
+"""The `file` platform: each environment's agent configurations as JSON files in a folder.
+
+`<path>/<env>/<agent>.json` is what runs; every applied version is also kept as
+`<path>/<env>/<agent>.versions/<n>.json`. Writes go to a temporary file that is then renamed,
+so a reader (the application) sees the old or the new file, never half of one.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import re
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from agentcd.adapters.platforms.protocol import PlatformError, Rendered
+from agentcd.core.canonical import canonicalize
+from agentcd.core.drift import LiveState, Presence
+from agentcd.core.promotion import Release
+
+FILE_FORMAT = 1
+_VERSION_FILE = re.compile(r"^(\d+)\.json$")
+
+
+class FilePlatform:
+    """Deploys into `root` (the target's `path`, resolved against the project folder)."""
+
+    def __init__(
+        self, root: Path, *, project_dir: Path, invoker: Mapping[str, Any] | None = None
+    ) -> None:
+        self.root = root
+        self.project_dir = project_dir
+        self.invoker = invoker
+
+    def live_path(self, agent: str, environment: str) -> Path:
+        return self.root / environment / f"{agent}.json"
+
+    def render(self, release: Release) -> Rendered:
+        config = {"agent": dict(release.artifact), "bindings": dict(release.bindings)}
+        return Rendered(release=release, config=config)
+
+    def apply(self, rendered: Rendered) -> Mapping[str, str]:
+        release = rendered.release
+        live = self.live_path(release.agent, release.environment)
+        versions = live.with_name(f"{release.agent}.versions")
+        try:
+            versions.mkdir(parents=True, exist_ok=True)
+            number = _next_version(versions)
+            text = _document(rendered, number)
+            _write_atomic(versions / f"{number}.json", text)
+            _write_atomic(live, text)
+        except OSError as e:
+            raise PlatformError(
+                f"deploying {release.agent} to {release.environment}: writing {live}: {e}"
+            ) from e
+        return {"version": str(number), "path": live.relative_to(self.root).as_posix()}
+
+    def read_live(self, agent: str, environment: str) -> LiveState:
+        path = self.live_path(agent, environment)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return LiveState(Presence.ABSENT, detail=f"{path.name} does not exist")
+        except (OSError, UnicodeDecodeError) as e:
+            return LiveState(Presence.UNREADABLE, detail=f"reading {path}: {e}")
+        return parse_live(text, where=str(path))
+
+    def live_agents(self, environment: str) -> tuple[str, ...]:
+        folder = self.root / environment
+        if not folder.is_dir():
+            return ()
+        return tuple(sorted(p.stem for p in folder.glob("*.json") if p.is_file()))
+
+    def invoke(self, agent: str, environment: str, request: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Call the target's `invoker: {python: "module:function"}` with the deployed config."""
+        live = self.read_live(agent, environment)
+        if live.presence is not Presence.PRESENT or live.config is None:
+            raise PlatformError(
+                f"invoking {agent} in {environment}: {live.detail or 'not deployed'}"
+            )
+        entry = (self.invoker or {}).get("python")
+        if not isinstance(entry, str) or ":" not in entry:
+            raise PlatformError(
+                f"invoking {agent} in {environment}: the target has no invoker "
+                "(agentcd.yaml: targets.<name>.invoker: {python: 'module:function'})"
+            )
+        result = _entrypoint(entry, self.project_dir)(dict(live.config), dict(request))
+        if not isinstance(result, Mapping):
+            raise PlatformError(f"invoking {agent}: {entry} returned {type(result).__name__}")
+        return result
+
+
+def parse_live(text: str, *, where: str) -> LiveState:
+    """A deployed file's header and normalized config; anything malformed is unreadable."""
+    try:
+        data = json.loads(text)
+    except ValueError as e:
+        return LiveState(Presence.UNREADABLE, detail=f"{where}: not JSON ({e})")
+    header = data.get("agentcd") if isinstance(data, dict) else None
+    if not isinstance(header, dict) or not isinstance(data.get("agent"), dict):
+        return LiveState(Presence.UNREADABLE, detail=f"{where}: not an agentcd deployment")
+    bindings = data.get("bindings")
+    config = {"agent": _normalized(data["agent"]), "bindings": bindings}
+    digest, version = header.get("deployment_digest"), header.get("version")
+    return LiveState(
+        Presence.PRESENT,
+        config=config,
+        deployment_digest=digest if isinstance(digest, str) else None,
+        version=str(version) if version is not None else None,
+    )
+
+
+def _normalized(agent: dict[str, Any]) -> dict[str, Any]:
+    """Canonical list order and numbers, as at build time; a shape canonicalize cannot take
+    stays as it is (it then differs from the approved config, which is what drift reports)."""
+    try:
+        return canonicalize(json.loads(json.dumps(agent)))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return agent
+
+
+def _document(rendered: Rendered, number: int) -> str:
+    release = rendered.release
+    header = {
+        "format": FILE_FORMAT,
+        "agent": release.agent,
+        "environment": release.environment,
+        "artifact_digest": release.artifact_digest,
+        "deployment_digest": release.deployment_digest,
+        "version": number,
+    }
+    document = {"agentcd": header, **rendered.config}
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _next_version(folder: Path) -> int:
+    numbers = [int(m.group(1)) for p in folder.iterdir() if (m := _VERSION_FILE.match(p.name))]
+    return max(numbers, default=0) + 1
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _entrypoint(entry: str, project_dir: Path) -> Any:
+    """The function named `module:function`, importable from the project folder."""
+    module_name, _, function = entry.partition(":")
+    project = str(project_dir.resolve())
+    if project not in sys.path:
+        sys.path.insert(0, project)
+    try:
+        return getattr(importlib.import_module(module_name), function)
+    except (ImportError, AttributeError) as e:
+        raise PlatformError(f"invoking: cannot load {entry}: {e}") from e

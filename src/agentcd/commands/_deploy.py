@@ -1,0 +1,289 @@
+"""What promote and rollback share: opening the ledger and platform, gating each release, then
+claiming its sequence number, applying it and recording the outcome.
+
+Every gate is decided before anything is applied, so a refusal changes nothing. Each agent is
+then claimed (compare-and-set on its sequence number), applied and finished in turn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+from agentcd.adapters import gitops
+from agentcd.adapters.backends import open_ledger, open_platform
+from agentcd.adapters.clock import utc_now
+from agentcd.adapters.environ import CiContext, detect_ci
+from agentcd.adapters.ledger.protocol import Ledger, SequenceTaken
+from agentcd.adapters.platforms.protocol import Platform, PlatformError
+from agentcd.adapters.source import WorkTree
+from agentcd.core.bundle import Bundle
+from agentcd.core.drift import config_digest
+from agentcd.core.gate import Candidate, Decision, GateInput, GateResult, decide
+from agentcd.core.ledger import (
+    CheckResult,
+    Deployment,
+    Kind,
+    Outcome,
+    PendingAction,
+    Slot,
+    Status,
+    fold,
+    make_slot,
+    resolve_pending,
+)
+from agentcd.core.load import load_project
+from agentcd.core.model import Environment, Project
+from agentcd.core.promotion import (
+    AgentOutcome,
+    DeployReport,
+    Release,
+    Result,
+    planned_result,
+    pull_request_number,
+)
+from agentcd.errors import ConfigError
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """The edges a deployment talks to, for one environment."""
+
+    project_dir: Path
+    project: Project
+    environment: Environment
+    previous: str | None
+    ledger: Ledger
+    platform: Platform
+    ci: CiContext
+    clock: Callable[[], datetime] = utc_now
+
+
+def open_services(project_dir: Path, environment: str) -> Services:
+    project = load_project(WorkTree(project_dir))
+    env, previous = find_environment(project, environment)
+    return Services(
+        project_dir=project_dir,
+        project=project,
+        environment=env,
+        previous=previous,
+        ledger=open_ledger(project_dir, project.ledger),
+        platform=open_platform(project_dir, project, environment),
+        ci=detect_ci(),
+    )
+
+
+def find_environment(project: Project, name: str) -> tuple[Environment, str | None]:
+    """The environment and the one before it in promotion order."""
+    names = [e.name for e in project.environments]
+    if name not in names:
+        raise ConfigError(f"no environment named {name!r} (agentcd.yaml has {', '.join(names)})")
+    i = names.index(name)
+    return project.environments[i], names[i - 1] if i else None
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """One agent's release with how it was obtained, before the gate."""
+
+    release: Release
+    bundle: Bundle
+    missing_bindings: tuple[str, ...] = ()
+    expected_digest: str | None = None
+    integrity_problem: str | None = None
+    rollback_of: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    actor: str
+    approvers: tuple[str, ...]
+
+
+def gate(svc: Services, proposal: Proposal, who: Identity, *, dry_run: bool) -> GateResult:
+    """Settle a stuck earlier run if the platform tells how, then decide."""
+    release = proposal.release
+    history = svc.ledger.history(agent=release.agent)
+    slot = fold(history).get((release.agent, svc.environment.name))
+    stuck = settle_pending(svc, slot, dry_run=dry_run) if slot else None
+    if stuck is not None and stuck.outcome is not Outcome.FAIL:
+        history = svc.ledger.history(agent=release.agent)
+        slot = fold(history).get((release.agent, svc.environment.name))
+    derived = tuple(r for s in fold(history).values() for r in s.history)
+    current = slot.current if slot else None
+    result = decide(
+        GateInput(
+            candidate=Candidate(
+                agent=release.agent,
+                artifact_digest=release.artifact_digest,
+                deployment_digest=release.deployment_digest,
+                commit=release.commit,
+                missing_bindings=proposal.missing_bindings,
+            ),
+            environment=svc.environment,
+            previous=svc.previous,
+            expected_digest=proposal.expected_digest,
+            integrity_problem=proposal.integrity_problem,
+            current=current,
+            history=derived,
+            evals=svc.ledger.evals(agent=release.agent),
+            ancestry=gitops.ancestry(
+                svc.project_dir, release.commit, current.commit if current else None
+            ),
+            approvers=who.approvers,
+            rollback_of=proposal.rollback_of,
+        )
+    )
+    return _with_stuck(result, stuck)
+
+
+def _with_stuck(result: GateResult, stuck: CheckResult | None) -> GateResult:
+    if stuck is None:
+        return result
+    checks = (stuck, *result.checks)
+    if stuck.outcome is Outcome.FAIL:
+        return replace(result, decision=Decision.REFUSED, checks=checks)
+    return replace(result, checks=checks)
+
+
+def settle_pending(svc: Services, slot: Slot, *, dry_run: bool) -> CheckResult | None:
+    """An unfinished deployment blocks the slot: finish it when the platform shows it ran (or
+    it is stale), else refuse while it may still be running."""
+    pending = slot.pending
+    if pending is None:
+        return None
+    live = svc.platform.read_live(slot.agent, slot.environment)
+    action = resolve_pending(
+        pending, live_deployment_digest=live.deployment_digest, now=svc.clock()
+    )
+    if action is PendingAction.WAIT:
+        reason = (
+            f"#{pending.seq} ({pending.actor}, started {pending.started_at:%Y-%m-%dT%H:%M:%SZ}) is "
+            "still in progress; wait for it (an interrupted run is taken over after 10 minutes)"
+        )
+        return CheckResult(name="in_progress", outcome=Outcome.FAIL, reason=reason)
+    done = Status.SUCCEEDED if action is PendingAction.COMPLETE else Status.FAILED
+    note = (
+        "interrupted after applying; the platform runs it, recorded by a later run"
+        if done is Status.SUCCEEDED
+        else "interrupted before applying; abandoned"
+    )
+    if not dry_run:
+        _finish(svc, pending, done, versions={"version": live.version or ""}, note=note)
+    return CheckResult(name="in_progress", outcome=Outcome.PASS, reason=f"#{pending.seq}: {note}")
+
+
+def execute(
+    svc: Services,
+    proposals: Iterable[Proposal],
+    who: Identity,
+    *,
+    command: str,
+    dry_run: bool,
+    refused: Iterable[AgentOutcome] = (),
+) -> DeployReport:
+    """Gate every proposal; apply them only if none (and nothing in `refused`) was refused."""
+    gated = [(p, gate(svc, p, who, dry_run=dry_run)) for p in proposals]
+    outcomes = list(refused)
+    any_refused = bool(outcomes) or any(
+        planned_result(g, dry_run=dry_run) is Result.REFUSED for _, g in gated
+    )
+    for proposal, result in gated:
+        planned = planned_result(result, dry_run=dry_run or any_refused)
+        if planned is not None:
+            held = "held: another agent was refused" if planned is Result.PLANNED else ""
+            held = "" if dry_run else held
+            outcomes.append(AgentOutcome(proposal.release, result, planned, detail=held))
+        else:
+            outcomes.append(deploy(svc, proposal, result, who))
+    outcomes.sort(key=lambda o: o.release.agent)
+    return DeployReport(command, svc.environment.name, dry_run, tuple(outcomes))
+
+
+def deploy(svc: Services, proposal: Proposal, result: GateResult, who: Identity) -> AgentOutcome:
+    """Claim the next seq, apply, record. A lost claim is a refusal; a failed apply, a failure."""
+    release = proposal.release
+    rendered = svc.platform.render(release)
+    records = svc.ledger.history(agent=release.agent, environment=release.environment)
+    slot = make_slot(release.agent, release.environment, records)
+    record = _claim_record(
+        svc, proposal, result, who, slot.next_seq, config_digest(rendered.config)
+    )
+    svc.ledger.put_bundle(proposal.bundle)
+    try:
+        svc.ledger.append(record)
+    except SequenceTaken as lost:
+        return AgentOutcome(release, result, Result.REFUSED, detail=f"{lost}: try again")
+    base = AgentOutcome(
+        release, result, Result.SUCCEEDED, seq=record.seq, rollback_to=proposal.rollback_of
+    )
+    try:
+        versions = svc.platform.apply(rendered)
+    except PlatformError as e:
+        _finish(svc, record, Status.FAILED, versions={}, note=str(e))
+        return replace(base, result=Result.FAILED, detail=str(e))
+    _finish(svc, record, Status.SUCCEEDED, versions=versions, note=record.note)
+    return replace(base, platform_versions=versions)
+
+
+def _finish(
+    svc: Services, record: Deployment, status: Status, *, versions: Mapping[str, str], note: str
+) -> None:
+    """Record the final status; another run having recorded the same one first is fine."""
+    try:
+        svc.ledger.finish(
+            record.agent,
+            record.environment,
+            record.seq,
+            status=status,
+            finished_at=svc.clock(),
+            platform_versions=versions,
+            note=note,
+        )
+    except SequenceTaken as taken:
+        if taken.holder is None or taken.holder.status is not status:
+            raise ConfigError(f"recording #{record.seq} of {record.agent}: {taken}") from None
+
+
+def _claim_record(
+    svc: Services, proposal: Proposal, result: GateResult, who: Identity, seq: int, digest: str
+) -> Deployment:
+    release = proposal.release
+    message = gitops.commit_message(svc.project_dir, release.commit) if release.commit else None
+    rollback = proposal.rollback_of
+    return Deployment(
+        agent=release.agent,
+        environment=release.environment,
+        seq=seq,
+        kind=Kind.ROLLBACK if rollback else Kind.PROMOTE,
+        status=Status.IN_PROGRESS,
+        artifact_digest=release.artifact_digest,
+        deployment_digest=release.deployment_digest,
+        config_digest=digest,
+        bindings=dict(release.bindings),
+        commit=release.commit,
+        ref=svc.ci.ref or gitops.current_ref(svc.project_dir),
+        pull_request=svc.ci.change_number or pull_request_number(message),
+        actor=who.actor,
+        approvers=who.approvers,
+        gate=result.checks,
+        eval_verdict=result.eval.verdict if result.eval else None,
+        eval_report_digest=result.eval.report_digest if result.eval else None,
+        rollback_to=rollback,
+        run_url=svc.ci.run_url,
+        note=f"rollback to #{rollback}" if rollback else "",
+        started_at=svc.clock(),
+    )
+
+
+def identity(svc: Services, actor: str | None, approvers: tuple[str, ...]) -> Identity:
+    return Identity(actor=actor or svc.ci.actor, approvers=tuple(dict.fromkeys(approvers)))
+
+
+def exit_code(report: DeployReport) -> int:
+    """1 when an apply failed, 2 when anything was refused, else 0."""
+    if report.count(Result.FAILED):
+        return 1
+    return 2 if report.count(Result.REFUSED) else 0

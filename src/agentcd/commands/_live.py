@@ -1,0 +1,120 @@
+"""Reading what runs: each environment's live state against the ledger, and what it deploys.
+
+Shared by `status` (states only), `drift` (with field-by-field differences) and `diff --env`
+(`deployed_releases`: an environment's artifacts and bindings as recorded).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from agentcd.adapters.backends import open_ledger, open_platform
+from agentcd.adapters.ledger.protocol import Ledger
+from agentcd.adapters.platforms.protocol import Platform
+from agentcd.adapters.source import WorkTree
+from agentcd.core.drift import AgentDrift, assess, content_matches
+from agentcd.core.ledger import Deployment, Slot, fold
+from agentcd.core.load import load_project
+from agentcd.core.model import Project
+from agentcd.core.promotion import Release, make_release
+from agentcd.errors import ConfigError
+
+SlotKey = tuple[str, str]
+
+
+def open_project(project_dir: Path) -> tuple[Project, Ledger]:
+    """The project configuration (working tree) and its ledger."""
+    project = load_project(WorkTree(project_dir))
+    return project, open_ledger(project_dir, project.ledger)
+
+
+def environment_names(project: Project, only: str | None) -> tuple[str, ...]:
+    """All environments in promotion order, or just `only` (checked)."""
+    names = tuple(e.name for e in project.environments)
+    if only is not None and only not in names:
+        raise ConfigError(f"no environment named {only!r} (agentcd.yaml has {', '.join(names)})")
+    return (only,) if only else names
+
+
+def assess_environments(
+    project_dir: Path,
+    project: Project,
+    ledger: Ledger,
+    environments: Iterable[str],
+    *,
+    detail: bool,
+) -> tuple[dict[SlotKey, Slot], dict[SlotKey, AgentDrift]]:
+    """The ledger's slots and the drift of every agent recorded or found live, per environment."""
+    slots = fold(ledger.history())
+    found: dict[SlotKey, AgentDrift] = {}
+    for env in environments:
+        platform = open_platform(project_dir, project, env)
+        agents = {a for a, e in slots if e == env} | set(platform.live_agents(env))
+        for agent in sorted(agents):
+            slot = slots.get((agent, env))
+            found[(agent, env)] = assess_agent(
+                project, ledger, platform, agent, env, slot, detail=detail
+            )
+    return slots, found
+
+
+def assess_agent(
+    project: Project,
+    ledger: Ledger,
+    platform: Platform,
+    agent: str,
+    environment: str,
+    slot: Slot | None,
+    *,
+    detail: bool,
+) -> AgentDrift:
+    live = platform.read_live(agent, environment)
+    expected = slot.current if slot else None
+    approved = None
+    if detail and expected is not None and not content_matches(expected, live):
+        approved = approved_config(project, ledger, platform, expected)
+    return assess(
+        agent=agent,
+        environment=environment,
+        expected=expected,
+        live=live,
+        recorded=slot.history if slot else (),
+        approved=approved,
+    )
+
+
+def approved_config(
+    project: Project, ledger: Ledger, platform: Platform, record: Deployment
+) -> Mapping[str, Any] | None:
+    """The platform config the ledger's record renders to (None if its bundle is not stored)."""
+    release = recorded_release(project, ledger, record)
+    return platform.render(release).config if release else None
+
+
+def recorded_release(project: Project, ledger: Ledger, record: Deployment) -> Release | None:
+    """The exact release a record deployed: its stored bundle with its recorded bindings."""
+    env = project.environment(record.environment)
+    bundle = ledger.get_bundle(record.artifact_digest)
+    if env is None or bundle is None:
+        return None
+    release, _ = make_release(
+        env,
+        artifact=bundle.artifact,
+        artifact_digest=bundle.digest,
+        commit=record.commit,
+        bindings=record.bindings,
+    )
+    return release
+
+
+def deployed_releases(project: Project, ledger: Ledger, environment: str) -> dict[str, Release]:
+    """What the ledger says each agent in `environment` runs now: artifact plus bindings."""
+    out: dict[str, Release] = {}
+    for (agent, _), slot in fold(ledger.history(environment=environment)).items():
+        if slot.current is not None:
+            release = recorded_release(project, ledger, slot.current)
+            if release is not None:
+                out[agent] = release
+    return out

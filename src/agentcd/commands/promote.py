@@ -1,0 +1,232 @@
+"""`agentcd promote`: move an exact artifact into an environment, through the gate, on record.
+
+The artifact comes from a verified bundle (`--bundle` with `--expect-digest`), from what another
+environment runs (`--from`), or is built from the committed HEAD.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from agentcd.adapters.ledger.protocol import Ledger
+from agentcd.adapters.source import GitTree, WorkTree, head_commit
+from agentcd.commands._common import format_option, output_option, project_dir, write_output
+from agentcd.commands._deploy import (
+    Proposal,
+    Services,
+    execute,
+    exit_code,
+    find_environment,
+    identity,
+    open_services,
+)
+from agentcd.core.bundle import Bundle, make_bundle, read_bundle
+from agentcd.core.digest import DIGEST_RE
+from agentcd.core.ledger import fold
+from agentcd.core.load import Workspace, load_workspace
+from agentcd.core.promotion import make_release
+from agentcd.errors import ConfigError, DefinitionError
+from agentcd.render.deploy import render_json, render_text
+
+
+@click.command("promote")
+@click.option("--env", "environment", required=True, help="The environment to promote into.")
+@click.option("--agent", "agents", multiple=True, help="Only this agent (repeatable).")
+@click.option(
+    "--bundle",
+    "bundles",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="A bundle file, or a folder of *.bundle.json (repeatable); needs --expect-digest.",
+)
+@click.option(
+    "--expect-digest",
+    "expected",
+    multiple=True,
+    help="The digest each bundle must hash to: DIGEST for one bundle, else AGENT=DIGEST.",
+)
+@click.option("--from", "source", default=None, help="Promote what this environment runs now.")
+@click.option("--dry-run", is_flag=True, help="Decide and print; change nothing.")
+@click.option("--actor", default=None, help="Who promotes (default: the CI actor or user).")
+@click.option("--approver", "approvers", multiple=True, help="Who approved (repeatable).")
+@format_option("text", "json")
+@output_option
+@click.pass_context
+def command(
+    ctx: click.Context,
+    environment: str,
+    agents: tuple[str, ...],
+    bundles: tuple[Path, ...],
+    expected: tuple[str, ...],
+    source: str | None,
+    dry_run: bool,
+    actor: str | None,
+    approvers: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+) -> int:
+    """Promote agents into an environment by digest, through the gate, and record it."""
+    if bundles and source:
+        raise ConfigError("promoting: give --bundle or --from, not both")
+    if expected and not bundles:
+        raise ConfigError("promoting: --expect-digest goes with --bundle")
+    svc = open_services(project_dir(ctx), environment)
+    if bundles:
+        proposals = from_bundles(svc, bundles, expected, agents)
+    elif source:
+        proposals = from_environment(svc, source, agents)
+    else:
+        proposals = from_head(svc, agents)
+    who = identity(svc, actor, approvers)
+    report = execute(svc, proposals, who, command="promote", dry_run=dry_run)
+    write_output(render_json(report) if fmt == "json" else render_text(report), output)
+    return exit_code(report)
+
+
+def propose(
+    svc: Services,
+    bundle: Bundle,
+    *,
+    expected_digest: str | None = None,
+    integrity_problem: str | None = None,
+) -> Proposal:
+    """A bundle with this environment's bindings, ready for the gate."""
+    release, missing = make_release(
+        svc.environment,
+        artifact=bundle.artifact,
+        artifact_digest=bundle.digest,
+        commit=bundle.commit,
+    )
+    return Proposal(
+        release=release,
+        bundle=bundle,
+        missing_bindings=missing,
+        expected_digest=expected_digest,
+        integrity_problem=integrity_problem,
+    )
+
+
+# ---------------------------------------------------------------- --bundle
+
+
+def from_bundles(
+    svc: Services, paths: tuple[Path, ...], expected: tuple[str, ...], agents: tuple[str, ...]
+) -> list[Proposal]:
+    files = [f for p in paths for f in (sorted(p.glob("*.bundle.json")) if p.is_dir() else [p])]
+    if not files:
+        raise ConfigError(f"promoting: no *.bundle.json in {', '.join(map(str, paths))}")
+    loaded = [load_bundle_file(f) for f in files]
+    chosen = [(b, problem) for b, problem in loaded if not agents or b.name in agents]
+    _refuse_unknown(agents, {b.name for b, _ in loaded}, "the bundles")
+    digests = expected_digests(expected, [b.name for b, _ in chosen])
+    return [
+        propose(svc, b, expected_digest=digests[b.name], integrity_problem=problem)
+        for b, problem in chosen
+    ]
+
+
+def load_bundle_file(path: Path) -> tuple[Bundle, str | None]:
+    """A bundle and, when its recorded digest is not its content's, why (for the gate)."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        return read_bundle(text, path=str(path)), None
+    except DefinitionError as e:
+        if e.field != "digest" or not e.detail.startswith("tampered"):
+            raise
+        problem = f"{path.name}: {e.detail}"
+    data = json.loads(text)
+    source = data.get("source") or {}
+    bundle = Bundle(
+        name=str(data["name"]),
+        digest=str(data["digest"]),
+        artifact=data["artifact"],
+        commit=source.get("commit"),
+        path=str(source.get("path", "")),
+    )
+    return bundle, problem
+
+
+def expected_digests(values: tuple[str, ...], names: list[str]) -> dict[str, str]:
+    """AGENT=DIGEST pairs, or one bare DIGEST for a single bundle; every bundle needs one."""
+    if len(values) == 1 and "=" not in values[0] and len(names) == 1:
+        values = (f"{names[0]}={values[0]}",)
+    pairs = dict(v.split("=", 1) for v in values if "=" in v)
+    for value in values:
+        digest = value.split("=", 1)[-1]
+        if "=" not in value or not DIGEST_RE.match(digest):
+            raise ConfigError(f"--expect-digest {value!r}: expected AGENT=sha256:<64 hex digits>")
+    missing = [n for n in names if n not in pairs]
+    if missing:
+        raise ConfigError(f"promoting: no --expect-digest for {', '.join(missing)}")
+    return pairs
+
+
+# ---------------------------------------------------------------- --from
+
+
+def from_environment(svc: Services, source: str, agents: tuple[str, ...]) -> list[Proposal]:
+    find_environment(svc.project, source)
+    if source == svc.environment.name:
+        raise ConfigError(f"promoting: --from {source} is the target environment itself")
+    slots = {a: s for (a, e), s in fold(svc.ledger.history(environment=source)).items()}
+    running = {a: s.current for a, s in slots.items() if s.current is not None}
+    _refuse_unknown(agents, set(running), f"what {source} runs")
+    chosen = [running[a] for a in sorted(running) if not agents or a in agents]
+    if not chosen:
+        raise ConfigError(f"promoting: nothing runs in {source}")
+    bundles = [stored_bundle(svc.ledger, d.artifact_digest, d.agent) for d in chosen]
+    return [propose(svc, b, expected_digest=b.digest) for b in bundles]
+
+
+def stored_bundle(ledger: Ledger, digest: str, agent: str) -> Bundle:
+    bundle = ledger.get_bundle(digest)
+    if bundle is None:
+        raise ConfigError(f"the ledger holds no bundle {digest} for {agent}")
+    return bundle
+
+
+# ---------------------------------------------------------------- committed HEAD
+
+
+def from_head(svc: Services, agents: tuple[str, ...]) -> list[Proposal]:
+    root = svc.project_dir
+    if head_commit(root) is None:
+        raise ConfigError("promoting: no commit to build (commit first, or pass --bundle)")
+    with GitTree(root, "HEAD") as tree:
+        head = load_workspace(tree)
+    refuse_uncommitted(root, head)
+    _refuse_unknown(agents, {a.name for a in head.agents}, "the committed definitions")
+    return [
+        propose(svc, make_bundle(name=a.name, artifact=a.artifact, commit=head.commit, path=a.path))
+        for a in head.agents
+        if not agents or a.name in agents
+    ]
+
+
+def refuse_uncommitted(root: Path, head: Workspace) -> None:
+    """The working tree's definitions must be the committed ones: HEAD is what gets deployed."""
+    try:
+        work = load_workspace(WorkTree(root))
+    except DefinitionError as e:
+        raise ConfigError(f"promoting: uncommitted changes to definitions: {e}") from e
+    changed = ["agentcd.yaml"] if work.project != head.project else []
+    committed = {a.name: a.digest for a in head.agents}
+    changed += [a.path for a in work.agents if committed.get(a.name) != a.digest]
+    changed += [a.path for a in head.agents if work.agent(a.name) is None]
+    if changed:
+        raise ConfigError(
+            "promoting: uncommitted changes to definitions in "
+            + ", ".join(sorted(set(changed)))
+            + " (commit them, or promote a built bundle with --bundle)"
+        )
+
+
+def _refuse_unknown(agents: tuple[str, ...], known: set[str], where: str) -> None:
+    unknown = sorted(set(agents) - known)
+    if unknown:
+        raise ConfigError(
+            f"promoting: no agent {', '.join(unknown)} in {where} (has {', '.join(sorted(known))})"
+        )

@@ -1,0 +1,113 @@
+"""`agentcd rollback`: re-apply an earlier deployment from the ledger's stored bundle.
+
+The new deployment is a forward entry ("rollback to #N"); history only grows.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from agentcd.commands._common import format_option, output_option, project_dir, write_output
+from agentcd.commands._deploy import Proposal, Services, execute, exit_code, identity, open_services
+from agentcd.commands.promote import stored_bundle
+from agentcd.core.gate import Decision, GateResult
+from agentcd.core.ledger import CheckResult, Outcome, Slot, choose_rollback, fold
+from agentcd.core.promotion import AgentOutcome, Release, Result, make_release
+from agentcd.errors import ConfigError
+from agentcd.render.deploy import render_json, render_text
+
+
+@click.command("rollback")
+@click.option("--env", "environment", required=True, help="The environment to roll back.")
+@click.option("--agent", "agents", multiple=True, help="Only this agent (repeatable).")
+@click.option("--to", "to", default=None, help="Restore this artifact digest (7+ hex digits).")
+@click.option("--steps", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Go back this many good deployments.")  # fmt: skip
+@click.option("--dry-run", is_flag=True, help="Decide and print; change nothing.")
+@click.option("--actor", default=None, help="Who rolls back (default: the CI actor or user).")
+@click.option("--approver", "approvers", multiple=True, help="Who approved (repeatable).")
+@format_option("text", "json")
+@output_option
+@click.pass_context
+def command(
+    ctx: click.Context,
+    environment: str,
+    agents: tuple[str, ...],
+    to: str | None,
+    steps: int,
+    dry_run: bool,
+    actor: str | None,
+    approvers: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+) -> int:
+    """Restore the last good deployment (or --to a digest) of agents in an environment."""
+    if to is not None and len(agents) != 1:
+        raise ConfigError("rolling back: --to needs exactly one --agent")
+    svc = open_services(project_dir(ctx), environment)
+    slots = chosen_slots(svc, agents)
+    proposals: list[Proposal] = []
+    refused: list[AgentOutcome] = []
+    for slot in slots:
+        choice = choose_rollback(slot, to=to, steps=steps)
+        if choice.target is None:
+            refused.append(_nothing_to_restore(slot, choice.reason))
+        else:
+            proposals.append(restore(svc, slot, choice.target.seq))
+    who = identity(svc, actor, approvers)
+    report = execute(svc, proposals, who, command="rollback", dry_run=dry_run, refused=refused)
+    write_output(render_json(report) if fmt == "json" else render_text(report), output)
+    return exit_code(report)
+
+
+def chosen_slots(svc: Services, agents: tuple[str, ...]) -> list[Slot]:
+    env = svc.environment.name
+    slots = {a: s for (a, _), s in fold(svc.ledger.history(environment=env)).items()}
+    unknown = sorted(set(agents) - set(slots))
+    if unknown:
+        raise ConfigError(f"rolling back: {', '.join(unknown)} never deployed to {env}")
+    chosen = [s for a, s in sorted(slots.items()) if not agents or a in agents]
+    if not chosen:
+        raise ConfigError(f"rolling back: nothing was ever deployed to {env}")
+    return chosen
+
+
+def restore(svc: Services, slot: Slot, seq: int) -> Proposal:
+    """The proposal re-applying deployment #seq exactly: its bundle with its recorded bindings."""
+    target = next(r for r in slot.history if r.seq == seq)
+    bundle = stored_bundle(svc.ledger, target.artifact_digest, slot.agent)
+    release, missing = make_release(
+        svc.environment,
+        artifact=bundle.artifact,
+        artifact_digest=bundle.digest,
+        commit=target.commit,
+        bindings=target.bindings,
+    )
+    problem = None
+    if release.deployment_digest != target.deployment_digest:
+        problem = f"#{seq}'s stored bundle and bindings no longer hash to its deployment digest"
+    return Proposal(
+        release=release,
+        bundle=bundle,
+        missing_bindings=missing,
+        expected_digest=target.artifact_digest,
+        integrity_problem=problem,
+        rollback_of=seq,
+    )
+
+
+def _nothing_to_restore(slot: Slot, reason: str) -> AgentOutcome:
+    current = slot.current
+    release = Release(
+        agent=slot.agent,
+        environment=slot.environment,
+        artifact={},
+        artifact_digest=current.artifact_digest if current else "",
+        bindings={},
+        deployment_digest=current.deployment_digest if current else "",
+        commit=current.commit if current else None,
+    )
+    check = CheckResult(name="rollback", outcome=Outcome.FAIL, reason=reason)
+    return AgentOutcome(release, GateResult(Decision.REFUSED, (check,), None), Result.REFUSED)

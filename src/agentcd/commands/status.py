@@ -1,0 +1,34 @@
+"""`agentcd status`: what runs where, as a matrix of agents by environments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from agentcd.adapters.clock import utc_now
+from agentcd.commands._common import format_option, output_option, project_dir, write_output
+from agentcd.commands._live import assess_environments, environment_names, open_project
+from agentcd.core.status import build_status
+from agentcd.render.status import render_json, render_text
+
+
+@click.command("status")
+@click.option("--env", "environment", default=None, help="Only this environment.")
+@format_option("text", "json")
+@output_option
+@click.pass_context
+def command(ctx: click.Context, environment: str | None, fmt: str, output: Path | None) -> int:
+    """Show each agent's deployment per environment: digest, commit, age and live state."""
+    root = project_dir(ctx)
+    project, ledger = open_project(root)
+    envs = environment_names(project, environment)
+    slots, drift = assess_environments(root, project, ledger, envs, detail=False)
+    view = build_status(
+        environments=envs,
+        slots={k: s for k, s in slots.items() if k[1] in envs},
+        live={k: d.state for k, d in drift.items()},
+        now=utc_now(),
+    )
+    write_output(render_json(view) if fmt == "json" else render_text(view), output)
+    return 0

@@ -1,0 +1,138 @@
+"""`agentcd validate`: load the project, run the policy checks, print findings with their lines.
+
+Exit 0 when no finding is an error (warnings do not fail), 1 otherwise; a project that does not
+load is an error with the loader's message.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import click
+
+from agentcd.adapters.source import GitTree, WorkTree, head_commit
+from agentcd.commands._common import format_option, output_option, project_dir, write_output
+from agentcd.core.load import load_workspace
+from agentcd.core.parse import decode_text, field_lines
+from agentcd.core.policy import Finding, Severity, check_workspace, sort_findings
+from agentcd.core.tree import Tree, read_file
+
+JSON_VERSION = 1
+_YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """What one validation found, in the snapshot it looked at."""
+
+    rev: str | None
+    commit: str | None
+    label: str
+    agents: tuple[str, ...]
+    findings: tuple[Finding, ...]
+
+    def count(self, severity: Severity) -> int:
+        return sum(f.severity is severity for f in self.findings)
+
+
+@click.command("validate")
+@click.option("--rev", default=None, help="Check this git revision instead of the working tree.")
+@format_option("text", "json")
+@output_option
+@click.pass_context
+def command(ctx: click.Context, rev: str | None, fmt: str, output: Path | None) -> int:
+    """Check definitions and policies; exit 1 when a finding is an error."""
+    report = validate(project_dir(ctx), rev=rev)
+    write_output(render_json(report) if fmt == "json" else render_text(report), output)
+    return 1 if report.count(Severity.ERROR) else 0
+
+
+def validate(folder: Path, *, rev: str | None) -> Report:
+    """Load the project at `rev` (working tree when None) and check it."""
+    with _open_tree(folder, rev) as tree:
+        workspace = load_workspace(tree)
+        findings = locate_findings(tree, check_workspace(workspace))
+    return Report(
+        rev=rev,
+        commit=workspace.commit,
+        label=workspace.label,
+        agents=tuple(a.name for a in workspace.agents),
+        findings=findings,
+    )
+
+
+@contextmanager
+def _open_tree(folder: Path, rev: str | None) -> Iterator[Tree]:
+    if rev is None:
+        yield WorkTree(folder, commit=head_commit(folder))
+        return
+    with GitTree(folder, rev) as tree:
+        yield tree
+
+
+def locate_findings(tree: Tree, findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
+    """Give each finding in a YAML file the line of its field; each file is composed once."""
+    wanted: dict[str, set[str]] = {}
+    for f in findings:
+        if f.line is None and f.field and f.file.endswith(_YAML_SUFFIXES):
+            wanted.setdefault(f.file, set()).add(f.field)
+    lines: dict[tuple[str, str], int | None] = {}
+    for file, fields in wanted.items():
+        text = decode_text(read_file(tree, file, where=(file, "")), path=file)
+        lines.update(((file, field), line) for field, line in field_lines(text, fields).items())
+    return sort_findings(
+        replace(f, line=lines[f.file, f.field]) if (f.file, f.field) in lines else f
+        for f in findings
+    )
+
+
+def render_text(report: Report) -> str:
+    """One `file:line: field: severity rule: message` line per finding, then a summary."""
+    rows = [_text_row(f) for f in report.findings]
+    return "".join(row + "\n" for row in [*rows, _summary(report)])
+
+
+def _text_row(finding: Finding) -> str:
+    where = finding.file if finding.line is None else f"{finding.file}:{finding.line}"
+    field = f" {finding.field}:" if finding.field else ""
+    return f"{where}:{field} {finding.severity.value} {finding.rule.value}: {finding.message}"
+
+
+def _summary(report: Report) -> str:
+    errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
+    counts = [_plural(errors, "error"), _plural(warnings, "warning")]
+    found = ", ".join(counts) if errors or warnings else "no findings"
+    return f"{_plural(len(report.agents), 'agent')} checked in the {report.label}: {found}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def render_json(report: Report) -> str:
+    """The versioned JSON report documented in docs/validate.md."""
+    data = {
+        "version": JSON_VERSION,
+        "rev": report.rev,
+        "commit": report.commit,
+        "agents": list(report.agents),
+        "ok": report.count(Severity.ERROR) == 0,
+        "errors": report.count(Severity.ERROR),
+        "warnings": report.count(Severity.WARNING),
+        "findings": [
+            {
+                "rule": f.rule.value,
+                "severity": f.severity.value,
+                "file": f.file,
+                "line": f.line,
+                "field": f.field,
+                "message": f.message,
+            }
+            for f in report.findings
+        ],
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,29 @@
+"""The eval report as plain text for a terminal: verdicts, reasons, cases that did not pass."""
+
+from __future__ import annotations
+
+from agentcd.core.digest import short
+from agentcd.core.eval_report import EvalReport
+from agentcd.core.observation import Outcome
+
+
+def render_text(report: EvalReport) -> str:
+    lines = [
+        f"eval gate: {report.verdict.value.upper()} "
+        f"(environment {report.environment}, target {report.target_name})"
+    ]
+    for a in report.agents:
+        base = f" vs base {short(a.base_digest)}" if a.base_digest else ""
+        lines.append(f"\n{a.name} {short(a.digest)}{base}: {a.decision.verdict.value}")
+        lines += [f"  - {reason}" for reason in a.decision.reasons]
+        lines += [f"  note: {note}" for note in a.notes]
+        for case in a.cases:
+            if case.outcome is not Outcome.PASS:
+                lines.append(f"  {case.outcome.value:<5} {case.label}: {case.reason}")
+    lines += [f"note: {note}" for note in report.notes]
+    run = report.run
+    lines.append(
+        f"\ntrials: {run.run} run, {run.cached} cached of {run.planned}; "
+        f"{run.calls} calls, {run.tokens} tokens" + ("; budget exhausted" if run.exhausted else "")
+    )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,55 @@
+"""An in-memory `Tree` for core tests: files and symlinks in dicts, no disk, no git."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+
+class MemoryTree:
+    """A snapshot made of `files` (path -> bytes) and `links` (path -> target as written)."""
+
+    def __init__(
+        self,
+        files: Mapping[str, bytes | str],
+        links: Mapping[str, str] | None = None,
+        *,
+        label: str = "working tree",
+    ) -> None:
+        self.files = {p: d.encode() if isinstance(d, str) else d for p, d in files.items()}
+        self.links = dict(links or {})
+        self._label = label
+
+    @classmethod
+    def from_folder(cls, root: Path) -> MemoryTree:
+        files = {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*")}
+        return cls({path: data for path, data in files.items() if (root / path).is_file()})
+
+    @property
+    def label(self) -> str:
+        return self._label
+
+    @property
+    def commit(self) -> str | None:
+        return None
+
+    def walk(self, folder: str) -> Iterator[str]:
+        prefix = folder + "/" if folder else ""
+        return (p for p in sorted([*self.files, *self.links]) if p.startswith(prefix))
+
+    def kind(self, path: str) -> str | None:
+        if path in self.links:
+            return "link"
+        if path in self.files:
+            return "file"
+        prefix = path + "/" if path else ""
+        return "dir" if any(p.startswith(prefix) for p in [*self.files, *self.links]) else None
+
+    def link_target(self, path: str) -> str:
+        return self.links[path]
+
+    def size(self, path: str) -> int:
+        return len(self.files[path])
+
+    def read(self, path: str) -> bytes:
+        return self.files[path]

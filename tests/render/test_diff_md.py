@@ -1,0 +1,83 @@
+"""The Markdown rendering of diff reports: golden files, and safety once rendered to HTML."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from markdown_it import MarkdownIt
+
+from agentcd.render.diff_md import FOLD_LINES, MAX_DIFF_LINES, render_md
+from agentcd.render.markdown import ZWJ
+from tests.render.diff_scenarios import SCENARIOS, changed, hostile, report, triage
+
+
+def to_html(markdown: str) -> str:
+    # GitHub-like: raw HTML allowed (so <details> works), tables on.
+    return MarkdownIt("commonmark", {"html": True}).enable("table").render(markdown)
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_md_rendering(golden, name: str) -> None:
+    golden(f"diff/{name}.md", render_md(SCENARIOS[name]()))
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_details_balanced_and_fences_closed(name: str) -> None:
+    markdown = render_md(SCENARIOS[name]())
+    html = to_html(markdown)
+    assert html.count("<details>") == html.count("</details>")
+    tokens = MarkdownIt("commonmark", {"html": True}).parse(markdown)
+    fences = [t for t in tokens if t.type == "fence"]
+    assert all(t.info == "diff" for t in fences)
+    lines = markdown.split("\n")
+    for token in fences:  # an unclosed fence runs to the end without its closing line
+        assert token.map is not None
+        assert lines[token.map[1] - 1] == token.markup, token.content
+    assert html.count("<h3>") == sum(1 for a in SCENARIOS[name]().agents if a.status != "unchanged")
+
+
+def test_hostile_text_stays_text() -> None:
+    html = to_html(render_md(hostile()))
+    assert "<script>" not in html
+    assert "<b>" not in html
+    assert "<img" not in html
+    assert "<a href" not in html
+    assert "<em>" not in html
+    # GitHub links mentions in text only; code spans and blocks never notify.
+    prose = re.sub(r"<code[^>]*>.*?</code>", "", html, flags=re.DOTALL)
+    assert re.search(r"@(?!\u200d)[A-Za-z]", prose) is None, "a mention would notify someone"
+    assert f"@{ZWJ}org/team" in prose
+
+
+def test_hostile_fence_and_details_inside_instructions_stay_in_the_diff() -> None:
+    tokens = MarkdownIt("commonmark", {"html": True}).parse(render_md(hostile()))
+    diff = next(t for t in tokens if t.type == "fence")
+    assert diff.content.startswith("@@ -1,10 +1,11 @@\n+<script>")
+    assert "+```" in diff.content
+    assert "+</details>" in diff.content
+    assert "+````js" in diff.content
+
+
+def _long_report(lines: int):  # type: ignore[no-untyped-def]
+    text = "".join(f"line {i}\n" for i in range(lines))
+    return report(
+        [changed(triage(), lambda a: a.update(instructions=""))],
+        [changed(triage(), lambda a: a.update(instructions=text))],
+    )
+
+
+@pytest.mark.parametrize(
+    ("lines", "folded"),
+    [(1, False), (FOLD_LINES - 1, False), (FOLD_LINES + 5, True)],
+)
+def test_long_text_diffs_fold(lines: int, folded: bool) -> None:
+    markdown = render_md(_long_report(lines))
+    assert ("<details>" in markdown) is folded
+
+
+def test_very_long_text_diffs_are_cut_with_a_note() -> None:
+    markdown = render_md(_long_report(MAX_DIFF_LINES + 50))
+    (diff,) = [t for t in MarkdownIt("commonmark").parse(markdown) if t.type == "fence"]
+    assert len(diff.content.splitlines()) == MAX_DIFF_LINES
+    assert "51 more lines" in markdown
