@@ -22,8 +22,8 @@ class MemoryTree:
 
     @classmethod
     def from_folder(cls, root: Path) -> MemoryTree:
-        files = {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*")}
-        return cls({path: data for path, data in files.items() if (root / path).is_file()})
+        paths = (p for p in root.rglob("*") if p.is_file() and ".agentcd" not in p.parts)
+        return cls({p.relative_to(root).as_posix(): p.read_bytes() for p in paths})
 
     @property
     def label(self) -> str:

@@ -60,7 +60,11 @@ def check(spec: dict[str, Any], obs: Observation = OBS, judge: JudgeReply | None
         ({"type": "json-path", "path": "$.items[0].price", "max": 10}, OBS, "fail"),
         ({"type": "json-path", "path": "$.items[3].id", "min": 0}, OBS, "fail"),
         ({"type": "json-path", "path": "$..id", "min": 0}, OBS, "error"),
-        ({"type": "tool-called", "name": "lookup_order", "args": {"number": "123456"}}, OBS, "pass"),
+        (
+            {"type": "tool-called", "name": "lookup_order", "args": {"number": "123456"}},
+            OBS,
+            "pass",
+        ),
         ({"type": "tool-called", "name": "lookup_order", "args": {"number": "1"}}, OBS, "fail"),
         (
             {"type": "tool-called", "name": "lookup_order", "args": {"expand": {"items": True}}},

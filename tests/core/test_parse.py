@@ -130,6 +130,20 @@ def test_parse_yaml_refuses_what_is_not_plain_data(doc: str, message: str) -> No
     assert str(e.value) == message
 
 
+@pytest.mark.parametrize(
+    ("doc", "detail"),
+    [
+        ("a: !!int 1.5\n", "invalid literal for int() with base 10: '1.5'"),
+        ("a: !!float x\n", "could not convert string to float: 'x'"),
+        ("a: !!bool maybe\n", "'maybe'"),
+    ],
+)
+def test_an_explicit_tag_the_value_does_not_fit_is_an_error(doc: str, detail: str) -> None:
+    with pytest.raises(DefinitionError) as e:
+        parse_yaml(doc, path="x.yaml")
+    assert str(e.value) == f"x.yaml: a value does not fit its explicit YAML tag ({detail})"
+
+
 def _billion_laughs(levels: int) -> str:
     doc = "a: &a [" + ", ".join(['"lol"'] * 9) + "]\n"
     for prev, name in zip("abcdefghijklmnop", "bcdefghijklmnopq", strict=False):

@@ -57,9 +57,32 @@ def extract(spec: dict[str, Any], operations: tuple[tuple[str, str], ...]) -> di
     return {
         "openapi": spec["openapi"],
         "info": {"title": spec["info"]["title"], "version": spec["info"]["version"]},
-        "paths": paths,
-        "components": components,
+        "paths": _trim(paths),
+        "components": _trim(components),
     }
+
+
+def _trim(node: Any, *, names: bool = False) -> Any:
+    """Without prose (`description` texts, `externalDocs`); examples are kept verbatim.
+
+    `names` marks a `properties` mapping, whose keys are field names (a field may be called
+    `description`), not schema keywords.
+    """
+    if isinstance(node, list):
+        return [_trim(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    kept = {}
+    for key, value in node.items():
+        if not names and (
+            key == "externalDocs" or (key == "description" and isinstance(value, str))
+        ):
+            continue
+        if not names and key in ("example", "examples"):
+            kept[key] = value
+        else:
+            kept[key] = _trim(value, names=not names and key == "properties")
+    return kept
 
 
 def _success(responses: dict[str, Any]) -> dict[str, Any]:

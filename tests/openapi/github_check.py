@@ -156,7 +156,9 @@ def _validate(where: str, what: str, instance: Any, pointer: str) -> list[str]:
         ref = _at(pointer)["$ref"]
         schema = {"$ref": f"{_BASE}{ref}/content/application~1json/schema"}
     validator = Draft202012Validator(schema, registry=_registry())
-    return [f"{where}: {what}: {e.message} at {e.json_path}" for e in validator.iter_errors(instance)]
+    return [
+        f"{where}: {what}: {e.message} at {e.json_path}" for e in validator.iter_errors(instance)
+    ]
 
 
 def _at(pointer: str) -> Mapping[str, Any]:

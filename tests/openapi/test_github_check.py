@@ -25,7 +25,12 @@ def test_the_subset_holds_exactly_the_operations_we_use() -> None:
         ("GET", f"{COMMENTS}?per_page=100&page=2", None, None),
         ("GET", f"{COMMENTS}?since=2026-03-01T00:00:00Z", None, None),
         ("POST", COMMENTS, {"body": "hi"}, None),
-        ("POST", DEPLOYMENTS, {"ref": "a" * 40, "auto_merge": False, "required_contexts": []}, None),
+        (
+            "POST",
+            DEPLOYMENTS,
+            {"ref": "a" * 40, "auto_merge": False, "required_contexts": []},
+            None,
+        ),
         ("GET", f"{COMMENTS}?per_page=100&sort=created", None, "unknown query parameter 'sort'"),
         ("GET", f"{COMMENTS}?per_page=all", None, "query parameter per_page='all'"),
         ("GET", f"{API}/repos/o/r/issues/abc/comments", None, "path parameter issue_number"),
@@ -57,6 +62,6 @@ def test_answers_are_checked_against_the_response_schema() -> None:
 
 def test_an_enterprise_base_path_is_stripped() -> None:
     ghes = "https://github.example.com/api/v3"
-    url = f"https://github.example.com:443/api/v3/repos/o/r/issues/42/comments?per_page=100"
+    url = "https://github.example.com:443/api/v3/repos/o/r/issues/42/comments?per_page=100"
     assert check_exchange("GET", url, None, 404, "", api_url=ghes) == []
     assert check_exchange("GET", COMMENTS, None, 404, "", api_url=ghes) != []

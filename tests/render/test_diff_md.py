@@ -7,7 +7,7 @@ import re
 import pytest
 from markdown_it import MarkdownIt
 
-from agentcd.render.diff_md import FOLD_LINES, MAX_DIFF_LINES, render_md
+from agentcd.render.diff_md import FOLD_LINES, MAX_DIFF_LINES, render_markdown
 from agentcd.render.markdown import ZWJ
 from tests.render.diff_scenarios import SCENARIOS, changed, hostile, report, triage
 
@@ -19,12 +19,12 @@ def to_html(markdown: str) -> str:
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_md_rendering(golden, name: str) -> None:
-    golden(f"diff/{name}.md", render_md(SCENARIOS[name]()))
+    golden(f"diff/{name}.md", render_markdown(SCENARIOS[name]()))
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_details_balanced_and_fences_closed(name: str) -> None:
-    markdown = render_md(SCENARIOS[name]())
+    markdown = render_markdown(SCENARIOS[name]())
     html = to_html(markdown)
     assert html.count("<details>") == html.count("</details>")
     tokens = MarkdownIt("commonmark", {"html": True}).parse(markdown)
@@ -38,7 +38,7 @@ def test_details_balanced_and_fences_closed(name: str) -> None:
 
 
 def test_hostile_text_stays_text() -> None:
-    html = to_html(render_md(hostile()))
+    html = to_html(render_markdown(hostile()))
     assert "<script>" not in html
     assert "<b>" not in html
     assert "<img" not in html
@@ -51,7 +51,7 @@ def test_hostile_text_stays_text() -> None:
 
 
 def test_hostile_fence_and_details_inside_instructions_stay_in_the_diff() -> None:
-    tokens = MarkdownIt("commonmark", {"html": True}).parse(render_md(hostile()))
+    tokens = MarkdownIt("commonmark", {"html": True}).parse(render_markdown(hostile()))
     diff = next(t for t in tokens if t.type == "fence")
     assert diff.content.startswith("@@ -1,10 +1,11 @@\n+<script>")
     assert "+```" in diff.content
@@ -72,12 +72,12 @@ def _long_report(lines: int):  # type: ignore[no-untyped-def]
     [(1, False), (FOLD_LINES - 1, False), (FOLD_LINES + 5, True)],
 )
 def test_long_text_diffs_fold(lines: int, folded: bool) -> None:
-    markdown = render_md(_long_report(lines))
+    markdown = render_markdown(_long_report(lines))
     assert ("<details>" in markdown) is folded
 
 
 def test_very_long_text_diffs_are_cut_with_a_note() -> None:
-    markdown = render_md(_long_report(MAX_DIFF_LINES + 50))
+    markdown = render_markdown(_long_report(MAX_DIFF_LINES + 50))
     (diff,) = [t for t in MarkdownIt("commonmark").parse(markdown) if t.type == "fence"]
     assert len(diff.content.splitlines()) == MAX_DIFF_LINES
     assert "51 more lines" in markdown

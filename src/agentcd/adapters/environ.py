@@ -84,6 +84,8 @@ def _github(env: Mapping[str, str]) -> CiContext:
     repo = env.get("GITHUB_REPOSITORY")
     run_id = env.get("GITHUB_RUN_ID")
     token_variable = _first_set(env, "GITHUB_TOKEN", "GH_TOKEN")
+    change = _github_change(event, repo)
+    change["run_order"] = change.get("run_order") or _number(run_id)
     return CiContext(
         host=Host.GITHUB,
         actor=env.get("GITHUB_ACTOR") or "unknown",
@@ -99,9 +101,8 @@ def _github(env: Mapping[str, str]) -> CiContext:
         summary_path=env.get("GITHUB_STEP_SUMMARY"),
         output_path=env.get("GITHUB_OUTPUT"),
         default_branch=(event.get("repository") or {}).get("default_branch"),
-        run_order=_number(env.get("GITHUB_RUN_ID")),
         comment_author=env.get("AGENTCD_COMMENT_AUTHOR") or None,
-        **_github_change(event, repo),
+        **change,
     )
 
 
@@ -109,7 +110,8 @@ def _github_change(event: Mapping[str, Any], repo: str | None) -> dict[str, Any]
     """The change under review: from `pull_request` / `pull_request_target`, or `workflow_run`.
 
     A `workflow_run` carries the triggering run's head; its `pull_requests` list is empty for
-    forks, so the number stays None there and the GitHub adapter resolves it by head SHA.
+    forks, so the number stays None there and the GitHub adapter resolves it by head SHA. Its
+    run order is the triggering run's id: that run computed what this one posts.
     """
     pull = event.get("pull_request")
     if isinstance(pull, dict):

@@ -23,6 +23,7 @@ class Progress:
         self._stream, self._tty, self._interval, self._clock = stream, tty, interval_s, clock
         self._lock = threading.Lock()
         self._last = clock()
+        self._shown = -1
 
     def advance(self, *, error: bool = False, cached: bool = False) -> None:
         with self._lock:
@@ -36,13 +37,14 @@ class Progress:
 
     def finish(self) -> None:
         with self._lock:
-            if self.total:
+            if self.total and self._shown != self.done:
                 self._show()
                 if self._tty:
                     self._stream.write("\n")
                 self._stream.flush()
 
     def _show(self) -> None:
+        self._shown = self.done
         counts = f"{self.done}/{self.total} trials ({self.errors} errors, {self.cached} cached)"
         if self._tty:
             filled = int(30 * self.done / max(self.total, 1))

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from agentcd.adapters.eval_cache import EvalCache
 from agentcd.adapters.eval_progress import Progress
@@ -140,11 +140,13 @@ class Runner:
     def _call(self, attempt: Callable[[], Observation]) -> Observation:
         for tries in range(1, self.options.retries + 2):
             try:
-                return attempt()
+                result = attempt()
             except InvokeError as e:
                 if not e.retryable or tries > self.options.retries:
                     return Observation(error=f"{e} (attempt {tries})", calls=tries)
                 self._sleep(self._delay(tries, e.retry_after))
+            else:  # failed attempts were calls too: they count against the budget
+                return replace(result, calls=result.calls + tries - 1)
         raise AssertionError("unreachable")  # the loop always returns
 
     def _delay(self, tries: int, retry_after: float | None) -> float:

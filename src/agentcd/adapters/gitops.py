@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from functools import lru_cache
 from pathlib import Path
 
 from agentcd.core.gate import Ancestry
@@ -25,6 +26,7 @@ def ancestry(cwd: Path, candidate: str | None, running: str | None) -> Ancestry:
     return Ancestry.NEWER if newer else Ancestry.DIVERGED
 
 
+@lru_cache(maxsize=256)  # ancestry of two commits never changes; promotions ask once per agent
 def _is_ancestor(cwd: Path, a: str, b: str) -> bool | None:
     """True/False from `git merge-base --is-ancestor`; None when git cannot tell."""
     done = _run(cwd, "merge-base", "--is-ancestor", a, b)
@@ -37,6 +39,7 @@ def current_ref(cwd: Path) -> str | None:
     return done.stdout.strip() or None if done and done.returncode == 0 else None
 
 
+@lru_cache(maxsize=64)  # a commit's message never changes
 def commit_message(cwd: Path, commit: str) -> str | None:
     done = _run(cwd, "log", "-1", "--format=%B", commit, "--")
     return done.stdout.strip() or None if done and done.returncode == 0 else None

@@ -12,19 +12,19 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from agentcd.adapters import gitops
+from agentcd.adapters import clock, gitops
 from agentcd.adapters.backends import open_ledger, open_platform
-from agentcd.adapters.clock import utc_now
 from agentcd.adapters.environ import CiContext, detect_ci
 from agentcd.adapters.ledger.protocol import Ledger, SequenceTaken
 from agentcd.adapters.platforms.protocol import Platform, PlatformError
 from agentcd.adapters.source import WorkTree
 from agentcd.core.bundle import Bundle
-from agentcd.core.drift import config_digest
+from agentcd.core.drift import config_digest, content_matches
 from agentcd.core.gate import Candidate, Decision, GateInput, GateResult, decide
 from agentcd.core.ledger import (
     CheckResult,
     Deployment,
+    EvalRecord,
     Kind,
     Outcome,
     PendingAction,
@@ -58,12 +58,15 @@ class Services:
     ledger: Ledger
     platform: Platform
     ci: CiContext
-    clock: Callable[[], datetime] = utc_now
+    clock: Callable[[], datetime]
+    ref: str | None = None  # the git ref deployments are recorded with
+    unrecorded_evals: tuple[EvalRecord, ...] = ()  # --dry-run: read, used, not written
 
 
 def open_services(project_dir: Path, environment: str) -> Services:
     project = load_project(WorkTree(project_dir))
     env, previous = find_environment(project, environment)
+    ci = detect_ci()
     return Services(
         project_dir=project_dir,
         project=project,
@@ -71,7 +74,9 @@ def open_services(project_dir: Path, environment: str) -> Services:
         previous=previous,
         ledger=open_ledger(project_dir, project.ledger),
         platform=open_platform(project_dir, project, environment),
-        ci=detect_ci(),
+        ci=ci,
+        clock=clock.utc_now,
+        ref=ci.ref or gitops.current_ref(project_dir),
     )
 
 
@@ -103,40 +108,57 @@ class Identity:
 
 
 def gate(svc: Services, proposal: Proposal, who: Identity, *, dry_run: bool) -> GateResult:
-    """Settle a stuck earlier run if the platform tells how, then decide."""
-    release = proposal.release
-    history = svc.ledger.history(agent=release.agent)
-    slot = fold(history).get((release.agent, svc.environment.name))
+    """Settle a stuck earlier run if the platform tells how, then decide; what already runs
+    is a no-op only if the platform still runs it as recorded."""
+    agent = proposal.release.agent
+    history = svc.ledger.history(agent=agent)
+    slot = fold(history).get((agent, svc.environment.name))
     stuck = settle_pending(svc, slot, dry_run=dry_run) if slot else None
     if stuck is not None and stuck.outcome is not Outcome.FAIL:
-        history = svc.ledger.history(agent=release.agent)
-        slot = fold(history).get((release.agent, svc.environment.name))
-    derived = tuple(r for s in fold(history).values() for r in s.history)
-    current = slot.current if slot else None
-    result = decide(
-        GateInput(
-            candidate=Candidate(
-                agent=release.agent,
-                artifact_digest=release.artifact_digest,
-                deployment_digest=release.deployment_digest,
-                commit=release.commit,
-                missing_bindings=proposal.missing_bindings,
-            ),
-            environment=svc.environment,
-            previous=svc.previous,
-            expected_digest=proposal.expected_digest,
-            integrity_problem=proposal.integrity_problem,
-            current=current,
-            history=derived,
-            evals=svc.ledger.evals(agent=release.agent),
-            ancestry=gitops.ancestry(
-                svc.project_dir, release.commit, current.commit if current else None
-            ),
-            approvers=who.approvers,
-            rollback_of=proposal.rollback_of,
-        )
-    )
+        history = svc.ledger.history(agent=agent)
+    inp = gate_input(svc, proposal, who, history)
+    result = decide(inp)
+    current = inp.current
+    if result.decision is Decision.UNCHANGED and current and not runs_as_recorded(svc, current):
+        result = decide(replace(inp, live_matches=False))
     return _with_stuck(result, stuck)
+
+
+def gate_input(
+    svc: Services, proposal: Proposal, who: Identity, history: tuple[Deployment, ...]
+) -> GateInput:
+    """What the core gate needs: the ledger's history and verdicts, and git's ancestry."""
+    release = proposal.release
+    slots = fold(history)
+    slot = slots.get((release.agent, svc.environment.name))
+    current = slot.current if slot else None
+    return GateInput(
+        candidate=Candidate(
+            agent=release.agent,
+            artifact_digest=release.artifact_digest,
+            deployment_digest=release.deployment_digest,
+            commit=release.commit,
+            missing_bindings=proposal.missing_bindings,
+        ),
+        environment=svc.environment,
+        previous=svc.previous,
+        expected_digest=proposal.expected_digest,
+        integrity_problem=proposal.integrity_problem,
+        current=current,
+        history=tuple(r for s in slots.values() for r in s.history),
+        evals=svc.ledger.evals(agent=release.agent) + svc.unrecorded_evals,
+        ancestry=gitops.ancestry(
+            svc.project_dir, release.commit, current.commit if current else None
+        ),
+        approvers=who.approvers,
+        rollback_of=proposal.rollback_of,
+    )
+
+
+def runs_as_recorded(svc: Services, record: Deployment) -> bool:
+    """The platform runs this record's deployment, with the content it rendered."""
+    live = svc.platform.read_live(record.agent, record.environment)
+    return live.deployment_digest == record.deployment_digest and content_matches(record, live)
 
 
 def _with_stuck(result: GateResult, stuck: CheckResult | None) -> GateResult:
@@ -195,7 +217,11 @@ def execute(
         if planned is not None:
             held = "held: another agent was refused" if planned is Result.PLANNED else ""
             held = "" if dry_run else held
-            outcomes.append(AgentOutcome(proposal.release, result, planned, detail=held))
+            outcomes.append(
+                AgentOutcome(
+                    proposal.release, result, planned, rollback_to=proposal.rollback_of, detail=held
+                )
+            )
         else:
             outcomes.append(deploy(svc, proposal, result, who))
     outcomes.sort(key=lambda o: o.release.agent)
@@ -264,7 +290,7 @@ def _claim_record(
         config_digest=digest,
         bindings=dict(release.bindings),
         commit=release.commit,
-        ref=svc.ci.ref or gitops.current_ref(svc.project_dir),
+        ref=svc.ref,
         pull_request=svc.ci.change_number or pull_request_number(message),
         actor=who.actor,
         approvers=who.approvers,

@@ -20,7 +20,9 @@ from agentcd.errors import ConfigError, DefinitionError
 
 @click.command("build")
 @click.option("--agent", "agents", multiple=True, help="Only this agent (repeatable).")
-@click.option("--rev", default=None, help="Build from this git revision instead of the working tree.")
+@click.option(
+    "--rev", default=None, help="Build from this git revision instead of the working tree."
+)
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -55,7 +57,9 @@ def command(
     return 0
 
 
-def _build(folder: Path, *, rev: str | None, agents: tuple[str, ...], out: Path | None) -> list[Bundle]:
+def _build(
+    folder: Path, *, rev: str | None, agents: tuple[str, ...], out: Path | None
+) -> list[Bundle]:
     with open_workspace(folder, rev) as ws:
         unknown = sorted(set(agents) - {a.name for a in ws.agents})
         if unknown:

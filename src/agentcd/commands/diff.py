@@ -21,14 +21,14 @@ from agentcd.core.load import PROJECT_FILE, load_workspace
 from agentcd.core.tree import Tree
 from agentcd.errors import AgentcdError, ConfigError, SourceError
 from agentcd.render.diff_json import render_json
-from agentcd.render.diff_md import render_md
+from agentcd.render.diff_md import render_markdown
 from agentcd.render.diff_text import render_text
 
 EXIT_DIFFERS = 2
 RENDERERS: dict[str, Callable[[DiffReport], str]] = {
     "text": render_text,
     "json": render_json,
-    "md": render_md,
+    "md": render_markdown,
 }
 
 

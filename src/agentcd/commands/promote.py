@@ -7,6 +7,7 @@ environment runs (`--from`), or is built from the committed HEAD.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -24,8 +25,8 @@ from agentcd.commands._deploy import (
     open_services,
 )
 from agentcd.core.bundle import Bundle, make_bundle, read_bundle
-from agentcd.core.digest import DIGEST_RE
-from agentcd.core.ledger import fold
+from agentcd.core.digest import DIGEST_RE, digest_bytes
+from agentcd.core.ledger import EvalRecord, evals_from_report, fold
 from agentcd.core.load import Workspace, load_workspace
 from agentcd.core.promotion import make_release
 from agentcd.errors import ConfigError, DefinitionError
@@ -49,6 +50,13 @@ from agentcd.render.deploy import render_json, render_text
     help="The digest each bundle must hash to: DIGEST for one bundle, else AGENT=DIGEST.",
 )
 @click.option("--from", "source", default=None, help="Promote what this environment runs now.")
+@click.option(
+    "--eval-report",
+    "eval_reports",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Record the verdicts of an `agentcd eval --format json` report first (repeatable).",
+)
 @click.option("--dry-run", is_flag=True, help="Decide and print; change nothing.")
 @click.option("--actor", default=None, help="Who promotes (default: the CI actor or user).")
 @click.option("--approver", "approvers", multiple=True, help="Who approved (repeatable).")
@@ -62,6 +70,7 @@ def command(
     bundles: tuple[Path, ...],
     expected: tuple[str, ...],
     source: str | None,
+    eval_reports: tuple[Path, ...],
     dry_run: bool,
     actor: str | None,
     approvers: tuple[str, ...],
@@ -74,6 +83,7 @@ def command(
     if expected and not bundles:
         raise ConfigError("promoting: --expect-digest goes with --bundle")
     svc = open_services(project_dir(ctx), environment)
+    svc = record_eval_reports(svc, eval_reports, dry_run=dry_run)
     if bundles:
         proposals = from_bundles(svc, bundles, expected, agents)
     elif source:
@@ -107,6 +117,25 @@ def propose(
         expected_digest=expected_digest,
         integrity_problem=integrity_problem,
     )
+
+
+def record_eval_reports(svc: Services, paths: tuple[Path, ...], *, dry_run: bool) -> Services:
+    """Keep each report's verdicts in the ledger (in memory only for a dry run)."""
+    records: list[EvalRecord] = []
+    for path in paths:
+        data = path.read_bytes()
+        try:
+            parsed = json.loads(data)
+        except ValueError as e:
+            raise DefinitionError(str(path), "", f"not JSON ({e})") from e
+        records += evals_from_report(
+            parsed, report_digest=digest_bytes(data), recorded_at=svc.clock(), where=str(path)
+        )
+    if dry_run:
+        return replace(svc, unrecorded_evals=tuple(records))
+    for record in records:
+        svc.ledger.record_eval(record)
+    return svc
 
 
 # ---------------------------------------------------------------- --bundle

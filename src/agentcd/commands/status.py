@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from agentcd.adapters.clock import utc_now
+from agentcd.adapters import clock
 from agentcd.commands._common import format_option, output_option, project_dir, write_output
 from agentcd.commands._live import assess_environments, environment_names, open_project
 from agentcd.core.status import build_status
@@ -28,7 +28,7 @@ def command(ctx: click.Context, environment: str | None, fmt: str, output: Path 
         environments=envs,
         slots={k: s for k, s in slots.items() if k[1] in envs},
         live={k: d.state for k, d in drift.items()},
-        now=utc_now(),
+        now=clock.utc_now(),
     )
     write_output(render_json(view) if fmt == "json" else render_text(view), output)
     return 0

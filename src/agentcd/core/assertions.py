@@ -11,8 +11,6 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import jsonschema
-
 from agentcd.core import jsonpath
 from agentcd.core.judge import parse_verdict
 from agentcd.core.observation import Check, JudgeReply, Observation, Outcome
@@ -100,6 +98,8 @@ def check_is_json(a: IsJsonAssertion, obs: Observation) -> Check:
 
 
 def check_json_schema(a: JsonSchemaAssertion, obs: Observation) -> Check:
+    import jsonschema  # imported when used: it is slow to load and most suites never need it
+
     ok, data = _parse_json(obs)
     if not ok:
         return _verdict(False, f"output is not JSON: {_clip(obs.output)}")

@@ -17,12 +17,13 @@ from typing import Any, Protocol
 
 from deepdiff import DeepDiff
 
-from agentcd.core.canonical import SET_KEYS, canonicalize
+from agentcd.core.canonical import SET_KEYS, canonical_bytes, canonicalize
 from agentcd.core.risk import ABSENT, Keys, Risk, assess, highest
 
 # Collections compared by key, never by index: the key each item is addressed by.
 KEYED = {**SET_KEYS, "subagents": "ref"}
 TEXT_PATHS = (("instructions",), ("skills", "*", "files", "*"), ("tools", "*", "spec"))
+PRUNE_DEPTH = 4  # down to a skill's files: equal subtrees above this are never walked
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
@@ -119,7 +120,7 @@ class DiffReport:
 def diff_artifacts(base: Mapping[str, Any], head: Mapping[str, Any]) -> tuple[Change, ...]:
     """Every semantic change from `base` to `head`, highest risk first, then by path."""
     old, new = _keyed(canonicalize(dict(base))), _keyed(canonicalize(dict(head)))
-    found = DeepDiff(old, new, view="tree", threshold_to_diff_deeper=0)
+    found = DeepDiff(*_differing(old, new, PRUNE_DEPTH), view="tree", threshold_to_diff_deeper=0)
     paths = _collapse(
         _granular(tuple(level.path(output_format="list")))
         for levels in found.values()
@@ -163,6 +164,25 @@ def _new_agent(artifact: Mapping[str, Any]) -> tuple[Risk, str]:
     if artifact.get("subagents"):
         return Risk.HIGH, "new agent with subagents"
     return Risk.MEDIUM, "new agent"
+
+
+def _differing(old: Any, new: Any, depth: int) -> tuple[Any, Any]:
+    """Both trees without the subtrees whose canonical bytes are equal: deepdiff walks every
+    node it is given, and most of two versions of an agent is the same."""
+    if depth == 0 or not (isinstance(old, dict) and isinstance(new, dict)):
+        return old, new
+    kept_old: dict[str, Any] = {}
+    kept_new: dict[str, Any] = {}
+    for key in sorted(old.keys() | new.keys()):
+        if key in old and key in new:
+            if canonical_bytes(old[key]) != canonical_bytes(new[key]):
+                kept_old[key], kept_new[key] = _differing(old[key], new[key], depth - 1)
+            continue
+        if key in old:
+            kept_old[key] = old[key]
+        if key in new:
+            kept_new[key] = new[key]
+    return kept_old, kept_new
 
 
 def _keyed(artifact: Mapping[str, Any]) -> dict[str, Any]:

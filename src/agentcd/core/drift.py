@@ -8,9 +8,10 @@ could not be read is `unknown`, never `in_sync`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from agentcd.core.canonical import canonical_bytes
@@ -39,15 +40,29 @@ class DriftKind(StrEnum):
     CONTENT = "content"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class LiveState:
-    """What a platform reports for one agent in one environment, normalized by its adapter."""
+    """What a platform reports for one agent in one environment.
+
+    `config` holds the managed fields as read, shaped like `render` output; `normalize` (the
+    adapter's) maps it to the rendered form, e.g. canonical list order. It runs only when the
+    config as read does not already hash to the recorded one.
+    """
 
     presence: Presence
-    config: Mapping[str, Any] | None = None  # the managed fields, shaped like `render` output
+    config: Mapping[str, Any] | None = None
     deployment_digest: str | None = None
     version: str | None = None
     detail: str = ""
+    normalize: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = field(
+        default=None, compare=False, repr=False
+    )
+
+    @cached_property
+    def normalized(self) -> Mapping[str, Any] | None:
+        if self.config is None or self.normalize is None:
+            return self.config
+        return self.normalize(self.config)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +93,15 @@ def config_digest(config: Mapping[str, Any]) -> str:
 
 
 def content_matches(expected: Deployment, live: LiveState) -> bool:
-    """Fast path: the live config hashes to the config digest recorded at deployment."""
-    return live.config is not None and config_digest(live.config) == expected.config_digest
+    """The live config, as read or else normalized, hashes to the recorded config digest."""
+    if live.config is None:
+        return False
+    if config_digest(live.config) == expected.config_digest:
+        return True
+    normalized = live.normalized
+    return normalized is not live.config and config_digest(normalized or {}) == (
+        expected.config_digest
+    )
 
 
 def assess(
@@ -127,7 +149,7 @@ def _content(
         return None
     if content_matches(expected, live):
         return None
-    return diff_configs(approved, live.config or {}) if approved else []
+    return diff_configs(approved, live.normalized or {}) if approved else []
 
 
 def _state(expected: Deployment | None, live: LiveState, kinds: list[DriftKind]) -> DriftState:

@@ -28,6 +28,11 @@ class CheckName(StrEnum):
     EVAL = "eval"
     AGE = "age"
     APPROVAL = "approval"
+    UNCHANGED = "unchanged"
+    DRIFT = "drift"
+
+
+_REAPPLY = "#{seq} is recorded as running, but the platform has drifted from it: re-applying"
 
 
 class Ancestry(StrEnum):
@@ -71,6 +76,7 @@ class GateInput:
     ancestry: Ancestry
     approvers: tuple[str, ...]
     rollback_of: int | None = None  # set when restoring that seq: order, eval, age don't apply
+    live_matches: bool = True  # False when the platform no longer runs `current` as recorded
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,18 +93,16 @@ class GateResult:
 def decide(inp: GateInput) -> GateResult:
     """Run every check; deploy when none fails, no-op when the same deployment already runs."""
     digest = check_digest(inp)
-    current = inp.current
     verdict = _eval_record(inp)
-    if (
-        digest.outcome is Outcome.PASS
-        and current is not None
-        and current.deployment_digest == inp.candidate.deployment_digest
-    ):
-        note = CheckResult(
-            name="unchanged", outcome=Outcome.PASS, reason=f"already runs as #{current.seq}"
-        )
+    running = _running_same(inp)
+    if running is not None and digest.outcome is Outcome.PASS and inp.live_matches:
+        note = _result(CheckName.UNCHANGED, Outcome.PASS, f"already runs as #{running.seq}")
         return GateResult(Decision.UNCHANGED, (digest, note), verdict)
+    repair = () if running is None else (
+        _result(CheckName.DRIFT, Outcome.PASS, _REAPPLY.format(seq=running.seq)),
+    )  # fmt: skip
     checks = (
+        *repair,
         digest,
         check_bindings(inp),
         check_order(inp),
@@ -108,6 +112,14 @@ def decide(inp: GateInput) -> GateResult:
     )
     refused = any(c.outcome is Outcome.FAIL for c in checks)
     return GateResult(Decision.REFUSED if refused else Decision.DEPLOY, checks, verdict)
+
+
+def _running_same(inp: GateInput) -> Deployment | None:
+    """The current deployment when it is the candidate's deployment digest."""
+    current = inp.current
+    if current is not None and current.deployment_digest == inp.candidate.deployment_digest:
+        return current
+    return None
 
 
 def _result(name: CheckName, outcome: Outcome, reason: str) -> CheckResult:
@@ -192,8 +204,8 @@ def check_eval(inp: GateInput, record: EvalRecord | None) -> CheckResult:
             CheckName.EVAL,
             Outcome.FAIL,
             f"required, but no eval verdict is recorded for {short(inp.candidate.artifact_digest)}"
-            f" with {inp.environment.name}'s thresholds (run agentcd eval --env "
-            f"{inp.environment.name})",
+            f" with {inp.environment.name}'s thresholds (record one: agentcd eval --env "
+            f"{inp.environment.name} --format json, then --eval-report)",
         )
     if record.verdict is EvalVerdict.PASS:
         return _result(

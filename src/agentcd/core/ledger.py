@@ -16,6 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agentcd.errors import DefinitionError
+
 LEDGER_FORMAT = 1
 # A promotion left `in_progress` this long is taken to have died (no live trace of it).
 PENDING_LEASE = timedelta(minutes=10)
@@ -249,3 +251,28 @@ def deployments_by_digest(history: Iterable[Deployment]) -> Mapping[str, Deploym
     for record in sorted(history, key=lambda r: r.seq):
         out[record.deployment_digest] = record
     return out
+
+
+def evals_from_report(
+    data: Any, *, report_digest: str, recorded_at: datetime, where: str
+) -> tuple[EvalRecord, ...]:
+    """The per-agent verdicts of an `agentcd eval --format json` report (report_version 1)."""
+    if not isinstance(data, dict) or data.get("report_version") != 1:
+        raise DefinitionError(where, "report_version", "not an agentcd eval report (version 1)")
+    env = data.get("environment")
+    records = []
+    for i, agent in enumerate(data.get("agents") or []):
+        try:
+            records.append(
+                EvalRecord(
+                    agent=agent["name"],
+                    artifact_digest=agent["digest"],
+                    environment=env,
+                    verdict=EvalVerdict(agent["verdict"]),
+                    report_digest=report_digest,
+                    recorded_at=recorded_at,
+                )
+            )
+        except (KeyError, TypeError, ValueError) as e:
+            raise DefinitionError(where, f"agents[{i}]", f"not a valid agent verdict ({e})") from e
+    return tuple(records)

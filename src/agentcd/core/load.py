@@ -1,6 +1,9 @@
 """Load a project from a `Tree`: parse, validate, resolve references, build artifacts. No I/O.
 
-The tree is the only way in; every error names the file and the field path.
+The tree is the only way in; every error names the file and the field path. The work done on
+file contents is remembered by content (definition text, referenced texts): loading a second
+revision, as a diff does, repeats it only for what changed. The remembered values are shared
+between loads: frozen models, and artifacts that are read-only by contract (`Mapping`).
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ import base64
 import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from agentcd.core.canonical import build_artifact, canonical_bytes, normalize_text
@@ -22,6 +26,7 @@ from agentcd.errors import DefinitionError
 
 PROJECT_FILE = "agentcd.yaml"
 Where = tuple[str, str]  # (file, field path) for error messages
+_REMEMBERED = 2048  # agents (and suites, skills) kept by content: both sides of a large diff
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,10 +119,20 @@ def _check_names(agents: tuple[LoadedAgent, ...]) -> None:
                 )
 
 
+@dataclass(frozen=True, slots=True)
+class _Sources:
+    """What a definition references, as read: the artifact's inputs besides the definition."""
+
+    instructions: str
+    specs: tuple[tuple[str, str], ...]  # (tool name, spec text)
+    skills: tuple[tuple[str, tuple[tuple[str, str | bytes], ...]], ...]  # bytes: a binary file
+
+
 def load_agent(tree: Tree, path: str) -> LoadedAgent:
-    agent = validate_model(Agent, load_yaml(tree, path), path)
+    text = decode_text(read_file(tree, path, where=(path, "")), path=path)
+    agent = _agent(text, path)
     base = posixpath.dirname(path)
-    artifact = _resolve_artifact(tree, agent, base=base, path=path)
+    artifact, digest = _artifact(text, path, _read_sources(tree, agent, base=base, path=path))
     suites = []
     for i, ref in enumerate(agent.evals):
         where = (path, f"evals[{i}]")
@@ -127,37 +142,69 @@ def load_agent(tree: Tree, path: str) -> LoadedAgent:
         path=path,
         definition=agent,
         artifact=artifact,
-        digest=artifact_digest(artifact),
+        digest=digest,
         suites=tuple(suites),
     )
 
 
-def _resolve_artifact(tree: Tree, agent: Agent, *, base: str, path: str) -> dict[str, Any]:
-    """Read every file the definition references and build its canonical artifact."""
+@lru_cache(maxsize=_REMEMBERED)
+def _agent(text: str, path: str) -> Agent:
+    return validate_model(Agent, parse_yaml(text, path=path), path)
+
+
+def _read_sources(tree: Tree, agent: Agent, *, base: str, path: str) -> _Sources:
+    """Read every file the definition references."""
     instructions = agent.instructions.text
     if agent.instructions.file is not None:
         instructions = _read_text(tree, base, agent.instructions.file, (path, "instructions.file"))
-    specs = {
-        tool.name: _read_text(tree, base, tool.spec.file, (path, f"tools[{i}].spec.file"))
+    specs = tuple(
+        (tool.name, _read_text(tree, base, tool.spec.file, (path, f"tools[{i}].spec.file")))
         for i, tool in enumerate(agent.tools)
         if tool.spec is not None
-    }
-    skills: dict[str, dict[str, Any]] = {}
+    )
+    skills: dict[str, tuple[tuple[str, str | bytes], ...]] = {}
     for i, ref in enumerate(agent.skills):
         name, files = _load_skill(tree, base, ref, (path, f"skills[{i}]"))
         if name in skills:
             raise DefinitionError(path, f"skills[{i}]", f"duplicate skill name {name!r}")
         skills[name] = files
+    return _Sources(instructions or "", specs, tuple(skills.items()))
+
+
+@lru_cache(maxsize=_REMEMBERED)
+def _artifact(text: str, path: str, sources: _Sources) -> tuple[dict[str, Any], str]:
+    """The canonical artifact of the definition in `text` with its sources, and its digest."""
+    skills = {
+        name: {rel: _file_value(data) for rel, data in files} for name, files in sources.skills
+    }
     try:
-        return build_artifact(agent, instructions=instructions or "", specs=specs, skills=skills)
+        artifact = build_artifact(
+            _agent(text, path),
+            instructions=sources.instructions,
+            specs=dict(sources.specs),
+            skills=skills,
+        )
     except ValueError as e:
         raise DefinitionError(path, "", str(e)) from e
+    return artifact, artifact_digest(artifact)
+
+
+def _file_value(data: str | bytes) -> Any:
+    """A skill file in the artifact: its text, or `{"base64": ...}` when it is binary."""
+    if isinstance(data, bytes):
+        return {"base64": base64.b64encode(data).decode("ascii")}
+    return data
 
 
 def load_suite(tree: Tree, path: str, where: Where | None = None) -> LoadedSuite:
     """An eval suite; `where` names the reference to it in the error when the file is missing."""
-    raw = load_yaml(tree, path, where)
-    suite = validate_model(EvalSuite, raw, path)
+    data = read_file(tree, path, where=where or (path, ""))
+    return _suite(decode_text(data, path=path), path)
+
+
+@lru_cache(maxsize=_REMEMBERED)
+def _suite(text: str, path: str) -> LoadedSuite:
+    suite = validate_model(EvalSuite, parse_yaml(text, path=path), path)
     data = suite.model_dump(mode="json", by_alias=True, exclude_none=True)
     return LoadedSuite(path=path, suite=suite, digest=digest_bytes(canonical_bytes(data)))
 
@@ -172,34 +219,42 @@ def _read_text(tree: Tree, base: str, ref: str, where: Where) -> str:
     return decode_text(read_file(tree, path, where=where), path=path)
 
 
-def _load_skill(tree: Tree, base: str, ref: SkillRef, where: Where) -> tuple[str, dict[str, Any]]:
+def _load_skill(
+    tree: Tree, base: str, ref: SkillRef, where: Where
+) -> tuple[str, tuple[tuple[str, str | bytes], ...]]:
     path_where = (where[0], where[1] + ".path")
     folder = resolve_path(tree, base=base, ref=ref.path, where=path_where)
     if tree.kind(folder) != "dir":
         raise DefinitionError(*path_where, f"{ref.path!r} is not a folder (a skill is a folder)")
+    prefix = folder + "/" if folder else ""
     files = {
-        posixpath.relpath(path, folder): _skill_file(tree, path, where)
-        for path in sorted(tree.walk(folder))
+        path[len(prefix) :]: _skill_file(tree, path, where) for path in sorted(tree.walk(folder))
     }
     skill_md = files.get("SKILL.md")
     if not isinstance(skill_md, str):
         raise DefinitionError(
             *path_where, f"{ref.path!r} has no SKILL.md (a skill folder starts with one)"
         )
-    meta, _ = split_frontmatter(skill_md, path=f"{folder}/SKILL.md")
-    name = ref.name or meta.get("name") or posixpath.basename(folder)
+    meta_name = _frontmatter_name(skill_md, f"{folder}/SKILL.md")  # checked even when unused
+    name = ref.name or meta_name or posixpath.basename(folder)
     if not isinstance(name, str) or not is_slug(name):
         raise DefinitionError(
             f"{folder}/SKILL.md",
             "name",
             f"{name!r} is not a valid skill name (lowercase letters, digits and dashes)",
         )
-    return name, files
+    return name, tuple(files.items())
 
 
-def _skill_file(tree: Tree, path: str, where: Where) -> Any:
-    """A skill's file as text, or `{"base64": ...}` when it is binary (holds a NUL byte)."""
+@lru_cache(maxsize=_REMEMBERED)
+def _frontmatter_name(skill_md: str, path: str) -> Any:
+    meta, _ = split_frontmatter(skill_md, path=path)
+    return meta.get("name")
+
+
+def _skill_file(tree: Tree, path: str, where: Where) -> str | bytes:
+    """A skill's file as normalized text, or as bytes when it is binary (holds a NUL byte)."""
     data = read_file(tree, resolve_path(tree, base="", ref=path, where=where), where=where)
     if b"\0" in data:
-        return {"base64": base64.b64encode(data).decode("ascii")}
+        return data
     return normalize_text(decode_text(data, path=path))

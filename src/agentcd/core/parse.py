@@ -101,6 +101,8 @@ def parse_yaml(text: str, *, path: str) -> Any:
         raise DefinitionError(path, where, str(problem)) from e
     except yaml.YAMLError as e:
         raise DefinitionError(path, "", f"invalid YAML: {e}") from e
+    except (ValueError, KeyError) as e:  # an explicit tag its value does not fit: `!!int 1.5`
+        raise DefinitionError(path, "", f"a value does not fit its explicit YAML tag ({e})") from e
     finally:
         loader.dispose()
     _check_size(data, path=path)

@@ -199,7 +199,7 @@ def decide_gate(
     fails = _fail_reasons(summary, pairing, gate)
     doubts = _doubt_reasons(summary, gate, budget_exhausted=budget_exhausted)
     verdict = Verdict.FAIL if fails else Verdict.INCONCLUSIVE if doubts else Verdict.PASS
-    notes = _evidence(summary, pairing, gate, fails)
+    notes = _evidence(summary, pairing, gate, fails + doubts)
     return GateDecision(verdict, tuple(fails + doubts + notes), summary, pairing)
 
 
@@ -237,9 +237,9 @@ def _doubt_reasons(s: Summary, gate: Gate, *, budget_exhausted: bool) -> list[st
     return reasons
 
 
-def _evidence(s: Summary, pairing: Pairing | None, gate: Gate, fails: list[str]) -> list[str]:
+def _evidence(s: Summary, pairing: Pairing | None, gate: Gate, said: list[str]) -> list[str]:
     notes = []
-    if not any(f.startswith("pass rate") for f in fails):
+    if not any(reason.startswith("pass rate") for reason in said):
         notes.append(f"pass rate {_rate(s)}, min {_pct(gate.min_pass_rate)}")
     if pairing is None:
         notes.append("no base: new failures not measured")

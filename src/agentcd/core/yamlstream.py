@@ -3,13 +3,15 @@
 `yaml.load` composes a node tree and then constructs objects from it: twice the work, and the C
 composer recurses (a segfault on deep nesting). Here collections are built as their events
 arrive; nesting depth, string keys, duplicate keys and `<<` merges are checked on the way, and
-scalars and tags go through the loader's own resolver and constructors (its rules stay there).
+scalars and tags go through the loader's own resolvers and constructors (its rules stay there).
 Aliases share the anchored object, as PyYAML's constructor does.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -26,22 +28,26 @@ _MERGE_KEY: Any = object()
 
 @dataclass(slots=True)
 class _Open:
-    """A collection being filled; for a mapping, the key waiting for its value."""
+    """A collection being filled; for a mapping, its keys so far and the key awaiting a value."""
 
     value: Any
     mark: Any
+    is_map: bool
     key: Any = _NO_KEY
-    seen: set[str] = field(default_factory=set)
-    merges: list[Any] = field(default_factory=list)
+    seen: set[str] | None = None
+    merges: list[dict[str, Any]] | None = None
 
 
 def build_document(loader: Any, *, max_depth: int) -> Any:
-    """The one document in `loader`'s stream as plain data (None when the stream is empty)."""
+    """The one document in `loader`'s stream as plain data (None when the stream is empty).
+
+    `loader` is a PyYAML loader class instance (C or Python) without path resolvers.
+    """
     loader.get_event()  # stream start
     start = loader.get_event()
     if isinstance(start, yaml.StreamEndEvent):
         return None
-    data = _build(loader, max_depth)
+    data = _build(loader, max_depth, _plain_resolver(loader.__class__))
     end = loader.get_event()
     if not isinstance(end, yaml.StreamEndEvent):
         raise ComposerError(
@@ -53,7 +59,7 @@ def build_document(loader: Any, *, max_depth: int) -> Any:
     return data
 
 
-def _build(loader: Any, max_depth: int) -> Any:
+def _build(loader: Any, max_depth: int, resolve: Callable[[str], str]) -> Any:
     anchors: dict[str, Any] = {}
     stack: list[_Open] = []
     value: Any = None
@@ -61,11 +67,13 @@ def _build(loader: Any, max_depth: int) -> Any:
         event = loader.get_event()
         kind = type(event)
         if kind is yaml.ScalarEvent:
-            as_key = bool(stack) and stack[-1].key is _NO_KEY and isinstance(stack[-1].value, dict)
-            value, mark = _scalar(loader, event, as_key=as_key), event.start_mark
+            value, mark = _scalar(loader, event, stack, resolve), event.start_mark
+            if event.anchor is not None:
+                _anchor(anchors, event, value)
         elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
             stack.append(_open(loader, event, depth=len(stack), max_depth=max_depth))
-            _anchor(anchors, event, stack[-1].value)
+            if event.anchor is not None:
+                _anchor(anchors, event, stack[-1].value)
             continue
         elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
             frame = stack.pop()
@@ -76,22 +84,42 @@ def _build(loader: Any, max_depth: int) -> Any:
             value, mark = anchors[event.anchor], event.start_mark
         else:  # document end
             return value
-        if kind is yaml.ScalarEvent:
-            _anchor(anchors, event, value)
         if stack:
             _add(stack[-1], value, mark)
 
 
-def _scalar(loader: Any, event: Any, *, as_key: bool) -> Any:
+def _scalar(loader: Any, event: Any, stack: list[_Open], resolve: Callable[[str], str]) -> Any:
     tag = event.tag
     if tag is None or tag == "!":
-        tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        if not event.implicit[0]:
+            return event.value  # quoted or block style: a string
+        tag = resolve(event.value)
     if tag == _STR:
         return event.value
-    if tag == _MERGE and as_key:
+    if tag == _MERGE and stack and stack[-1].is_map and stack[-1].key is _NO_KEY:
         return _MERGE_KEY
     node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
     return loader.construct_object(node, deep=True)
+
+
+@lru_cache(maxsize=8)
+def _plain_resolver(loader_type: type) -> Callable[[str], str]:
+    """`Resolver.resolve` for plain scalars of one loader class, memoized by value.
+
+    Keys and short values repeat throughout definitions; a dictionary lookup beats trying the
+    resolvers' regular expressions again.
+    """
+    resolvers: dict[Any, list[tuple[str, Any]]] = loader_type.yaml_implicit_resolvers  # type: ignore[attr-defined]
+    wildcard = resolvers.get(None, [])
+
+    @lru_cache(maxsize=4096)
+    def resolve(value: str) -> str:
+        for tag, regexp in resolvers.get(value[:1], []) + wildcard:
+            if regexp.match(value):
+                return str(tag)
+        return _STR
+
+    return resolve
 
 
 def _open(loader: Any, event: Any, *, depth: int, max_depth: int) -> _Open:
@@ -106,12 +134,12 @@ def _open(loader: Any, event: Any, *, depth: int, max_depth: int) -> _Open:
         node_type = yaml.MappingNode if mapping else yaml.SequenceNode
         loader.construct_object(node_type(tag, [], event.start_mark, event.end_mark), deep=True)
         raise ConstructorError(None, None, f"unexpected tag {tag!r}", event.start_mark)
-    return _Open({} if mapping else [], event.start_mark)
+    if mapping:
+        return _Open({}, event.start_mark, is_map=True, seen=set(), merges=[])
+    return _Open([], event.start_mark, is_map=False)
 
 
 def _anchor(anchors: dict[str, Any], event: Any, value: Any) -> None:
-    if event.anchor is None:
-        return
     if event.anchor in anchors:
         raise ComposerError(
             None, None, f"found duplicate anchor {event.anchor!r}", event.start_mark
@@ -120,30 +148,31 @@ def _anchor(anchors: dict[str, Any], event: Any, value: Any) -> None:
 
 
 def _add(frame: _Open, value: Any, mark: Any) -> None:
-    if isinstance(frame.value, list):
+    """One item into a list, or one key or value into a mapping, being filled."""
+    if not frame.is_map:
         frame.value.append(value)
     elif frame.key is _NO_KEY:
-        frame.key = _check_key(frame, value, mark)
+        frame.key = _check_key(frame.seen, value, mark)  # type: ignore[arg-type]
     elif frame.key is _MERGE_KEY:
-        frame.merges.extend(_merge_sources(value, mark))
+        frame.merges.extend(_merge_sources(value, mark))  # type: ignore[union-attr]
         frame.key = _NO_KEY
     else:
         frame.value[frame.key] = value
         frame.key = _NO_KEY
 
 
-def _check_key(frame: _Open, key: Any, mark: Any) -> Any:
+def _check_key(seen: set[str], key: Any, mark: Any) -> Any:
     if key is _MERGE_KEY:
         return key  # `<<` merges may be overridden by explicit keys, as YAML intends
     if not isinstance(key, str):
         raise ConstructorError(
             None, None, f"mapping keys must be strings, found {key!r} (quote the key)", mark
         )
-    if key in frame.seen:
+    if key in seen:
         raise ConstructorError(
             None, None, f"duplicate key {key!r} (a key may appear once per mapping)", mark
         )
-    frame.seen.add(key)
+    seen.add(key)
     return key
 
 

@@ -16,7 +16,7 @@ FOLD_LINES = 12  # a text diff longer than this is folded into <details>
 MAX_DIFF_LINES = 200  # a text diff is cut here; the JSON output keeps it whole
 
 
-def render_md(report: DiffReport) -> str:
+def render_markdown(report: DiffReport) -> str:
     changed = [a for a in report.agents if a.status is not AgentStatus.UNCHANGED]
     parts = [_title(report, len(changed)), _sides(report)]
     parts.extend(

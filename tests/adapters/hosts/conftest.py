@@ -32,9 +32,7 @@ def _github(api_url: str) -> Iterator[FakeGitHub]:
                 api_url=api_url,
             )
         ]
-    assert not problems, "requests disagree with GitHub's REST description:\n" + "\n".join(
-        problems
-    )
+    assert not problems, "requests disagree with GitHub's REST description:\n" + "\n".join(problems)
 
 
 @pytest.fixture

@@ -59,6 +59,8 @@ class FakeGitHub:
     """Who the token is: the author of what it writes, and what `GET /user` answers."""
     failures: list[Failure] = field(default_factory=list)
     clock: datetime = EPOCH
+    before_create: Callable[[], object] | None = None
+    """Runs inside the next comment creation, before it is stored (to stage a race)."""
     next_id: int = 1000
 
     def install(self) -> FakeGitHub:
@@ -149,12 +151,14 @@ class FakeGitHub:
         if page < last:
             url = f"{self.api_url}/repos/{REPO}/issues/{issue}/comments"
             link = f"per_page={per_page}" + (f"&since={query['since']}" if "since" in query else "")
-            headers["Link"] = (
-                f'<{url}?{link}&page={page + 1}>; rel="next", <{url}?{link}&page={last}>; rel="last"'
-            )
+            following, final = f"{url}?{link}&page={page + 1}", f"{url}?{link}&page={last}"
+            headers["Link"] = f'<{following}>; rel="next", <{final}>; rel="last"'
         return 200, headers, json.dumps([self._comment_json(c) for c in chunk])
 
     def _create_comment(self, issue: str, _: object, body: dict[str, Any]) -> Answer:
+        if self.before_create is not None:
+            self.before_create()
+            self.before_create = None
         stored = self.add_comment(int(issue), body["body"], user=self.writer)
         return 201, _json_headers(), json.dumps(self._comment_json(stored))
 

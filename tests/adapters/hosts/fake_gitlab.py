@@ -119,7 +119,10 @@ class FakeGitLab:
         pages = max(1, -(-len(found) // per_page))
         headers = _headers()
         headers |= {"x-page": str(page), "x-per-page": str(per_page), "x-total": str(len(found))}
-        headers |= {"x-total-pages": str(pages), "x-next-page": str(page + 1) if page < pages else ""}
+        headers |= {
+            "x-total-pages": str(pages),
+            "x-next-page": str(page + 1) if page < pages else "",
+        }
         if page < pages:
             keep = {k: v for k, v in query.items() if k != "page"}
             args = "&".join(f"{k}={v}" for k, v in sorted(keep.items()))

@@ -10,7 +10,8 @@ import pytest
 from agentcd.adapters.environ import detect_ci
 from agentcd.adapters.hosts.github import GitHubHost
 from agentcd.adapters.hosts.github_api import GitHubOptions
-from agentcd.adapters.hosts.protocol import DeploymentRequest, DeploymentState
+from agentcd.adapters.hosts.gitlab import GitLabHost
+from agentcd.adapters.hosts.protocol import DeploymentRequest, DeploymentState, Host
 from agentcd.core.marker import COMMENT_CAP, Marker, parse_marker, with_marker
 from agentcd.core.sticky import Upsert
 from agentcd.errors import AgentcdError
@@ -21,6 +22,7 @@ OLD_HEAD = "1234abcd" * 5
 MARK = Marker("plan", 42, HEAD, run=500)
 BODY = "## agentcd plan\n\n1 of 3 agents change."
 APP_TOKEN = "ghs_" + "a" * 36
+IMPLEMENTS: tuple[type[Host], ...] = (GitHubHost, GitLabHost)  # checked by mypy
 
 
 def host(fake: FakeGitHub, token: str = APP_TOKEN, **options: Any) -> GitHubHost:
@@ -127,26 +129,22 @@ def test_duplicates_converge_on_the_oldest(github: FakeGitHub) -> None:
     result = host(github).upsert_comment(MARK, BODY)
 
     assert (result.outcome, result.comment_id, result.removed) == (Upsert.UPDATED, first.id, 1)
-    assert [c.body for c in github.on_issue(42)] == [with_marker(MARK, BODY), "an unrelated review comment"]
+    assert [c.body for c in github.on_issue(42)] == [
+        with_marker(MARK, BODY),
+        "an unrelated review comment",
+    ]
 
 
 def test_a_racer_that_created_first_wins(github: FakeGitHub) -> None:
     racer_body = with_marker(Marker("plan", 42, HEAD, run=499), "racer")
-    original = github._create_comment
-
-    def racing_create(issue: str, query: object, body: dict[str, Any]) -> Any:
-        racer = github.add_comment(42, racer_body)  # created between our list and our create
-        assert racer.id
-        return original(issue, query, body)
-
-    github._create_comment = racing_create  # type: ignore[method-assign]
-    github.rsps.reset()
-    github.install()
+    # Another run creates its comment between our list and our create.
+    github.before_create = lambda: github.add_comment(42, racer_body)
 
     result = host(github).upsert_comment(MARK, BODY)
 
     assert (result.outcome, result.removed) == (Upsert.UPDATED, 1)
     assert [c.body for c in github.on_issue(42)] == [with_marker(MARK, BODY)]
+    assert methods(github) == ["GET", "POST", "GET", "PATCH", "DELETE"]
 
 
 def test_retries_server_errors(github: FakeGitHub) -> None:
@@ -208,7 +206,9 @@ def test_a_403_names_the_missing_permission(github: FakeGitHub) -> None:
 
 def test_a_personal_token_asks_who_it_is(github: FakeGitHub) -> None:
     github.writer = dict(HUMAN, login="release-bot")
-    github.add_comment(42, with_marker(Marker("plan", 42, OLD_HEAD, run=1), "old"), user=ACTIONS_BOT)
+    github.add_comment(
+        42, with_marker(Marker("plan", 42, OLD_HEAD, run=1), "old"), user=ACTIONS_BOT
+    )
 
     result = host(github, token="ghp_" + "b" * 36).upsert_comment(MARK, BODY)
 

@@ -41,7 +41,9 @@ def test_creates_the_note(gitlab_api: FakeGitLab) -> None:
     assert result.outcome is Upsert.CREATED
     assert note["body"] == with_marker(MARK, BODY)
     assert note["author"]["username"] == BOT["username"]
-    assert result.url == f"https://gitlab.example.com/{PROJECT}/-/merge_requests/7#note_{note['id']}"
+    assert (
+        result.url == f"https://gitlab.example.com/{PROJECT}/-/merge_requests/7#note_{note['id']}"
+    )
     assert calls(gitlab_api) == [
         "GET /api/v4/user",
         "GET P/merge_requests/7/notes",
@@ -120,7 +122,9 @@ def test_duplicates_converge_on_the_oldest(gitlab_api: FakeGitLab) -> None:
 
 
 def test_retries_server_errors(gitlab_api: FakeGitLab) -> None:
-    gitlab_api.fail_next("GET", r"/notes", (502, {}, json.dumps({"message": "Bad Gateway"})), times=2)
+    gitlab_api.fail_next(
+        "GET", r"/notes", (502, {}, json.dumps({"message": "Bad Gateway"})), times=2
+    )
 
     assert host().upsert_comment(MARK, BODY).outcome is Upsert.CREATED
     assert len(gitlab_api.on_mr(7)) == 1

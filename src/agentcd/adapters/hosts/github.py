@@ -123,7 +123,7 @@ class GitHubHost:
                 payload={"ref": request.ref, **request.payload},
                 auto_merge=False,
                 required_contexts=[],
-                description=request.description[:140],
+                description=request.description,
                 transient_environment=request.transient,
                 production_environment=request.production,
             )

