@@ -122,7 +122,9 @@ class ActRun:
 
     def output_text(self, job: str) -> str:
         return "".join(
-            line["msg"] for line in self.lines if line.get("jobID") == job and line.get("raw_output")
+            line["msg"]
+            for line in self.lines
+            if line.get("jobID") == job and line.get("raw_output")
         )
 
     def log(self) -> str:

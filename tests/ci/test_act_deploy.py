@@ -9,6 +9,7 @@ ledger recorded (approvers, eval verdicts), plus the approval brief the prod job
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -94,7 +95,7 @@ def test_jobs_run_one_after_another_in_promotion_order(deploys: Deploys) -> None
     assert run.code == 0, run.log()[-3000:]
     assert run.job_results() == dict.fromkeys(ORDER, "success")
     spans = [run.job_span(job) for job in ORDER]
-    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(spans):
         assert end < start
 
 

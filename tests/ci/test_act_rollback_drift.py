@@ -91,15 +91,19 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Story:
     fake = FakeGitHub(REPOSITORY)
     rollback_inputs = {"environment": "prod", "agent": "support-triage"}
     with serve(fake):
-        drift = act(scenario, "workflow_dispatch", "github-drift.yml", api_url=fake.url, token=TOKEN)
+
+        def dispatch(workflow: str, **inputs: str) -> ActRun:
+            return act(scenario, "workflow_dispatch", workflow, api_url=fake.url, token=TOKEN,
+                       inputs=inputs)  # fmt: skip
+
+        drift = dispatch("github-drift.yml")
         issues = copy.deepcopy(fake.issues)
         fake.approve("prod", "ana")
-        rollback = act(scenario, "workflow_dispatch", "github-rollback.yml", api_url=fake.url,
-                       token=TOKEN, inputs=rollback_inputs)  # fmt: skip
+        rollback = dispatch("github-rollback.yml", **rollback_inputs)
         prod = SqliteLedger(scenario.ledger).history(agent="support-triage", environment="prod")
-        gone = act(scenario, "workflow_dispatch", "github-drift.yml", api_url=fake.url, token=TOKEN)
+        gone = dispatch("github-drift.yml")
         edit_prod_by_hand(scenario, "Skip the identity check.")
-        again = act(scenario, "workflow_dispatch", "github-drift.yml", api_url=fake.url, token=TOKEN)
+        again = dispatch("github-drift.yml")
     return Story(
         scenario=scenario,
         fake=fake,

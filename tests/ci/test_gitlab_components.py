@@ -5,7 +5,9 @@ The project includes `templates/deploy.yml` (dev, test, prod with a manual appro
 example `workflows/gitlab-ci.yml` (rewritten only to point at the local components and to use
 the agentcd already installed here). Jobs run on this machine with the shell executor, each in
 its own copy of the repository. Protected environments and approval rules are not emulated,
-so prod runs as the `when: manual` fallback, played by a named user.
+so the first release goes to prod with `approval: protected` against a loopback fake of the
+Deployments API (which reports who approved), the second with the `when: manual` fallback,
+played by a named user.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import yaml
 
 from agentcd.adapters.ledger.sqlite import SqliteLedger
 from agentcd.core.ledger import Deployment, Kind
+from tests.ci.fake_gitlab import JOB_TOKEN, FakeGitLab, serve
 from tests.conftest import EXAMPLE, ROOT, git
 
 # Read before the autouse fixture clears AGENTCD_* variables.
@@ -45,7 +48,8 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(
         find_gitlab_ci_local() is None,
-        reason="gitlab-ci-local not found: `npm ci --prefix .ci` or set AGENTCD_TEST_GITLAB_CI_LOCAL",
+        reason="gitlab-ci-local not found: run `npm ci --prefix .ci`, or set "
+        "AGENTCD_TEST_GITLAB_CI_LOCAL",
     ),
     pytest.mark.skipif(shutil.which("rsync") is None, reason="gitlab-ci-local needs rsync"),
 ]
@@ -86,7 +90,7 @@ class Project:
         text = text.replace("path: .agentcd/deployed", f"path: {self.state / 'deployed'}")
         text = text.replace("path: .agentcd/ledger.db", f"path: {self.ledger}")
         config.write_text(text, encoding="utf-8")
-        (self.path / ".gitlab-ci.yml").write_text(_local_pipeline(), encoding="utf-8")
+        self.use_prod_approval("protected")
         ignored = ".agentcd/\n.gitlab-ci-local/\n__pycache__/\nagentcd-*\n"
         (self.path / ".gitignore").write_text(ignored, encoding="utf-8")
         git(self.path, "init", "-q", "-b", "main")
@@ -96,6 +100,10 @@ class Project:
     @property
     def ledger(self) -> Path:
         return self.state / "ledger.db"
+
+    def use_prod_approval(self, mode: str) -> None:
+        pipeline = _local_pipeline(mode)
+        (self.path / ".gitlab-ci.yml").write_text(pipeline, encoding="utf-8")
 
     def commit(self, message: str) -> None:
         git(self.path, "add", "-A")
@@ -129,7 +137,7 @@ class Project:
         return {b["name"]: b["digest"] for b in json.loads(done.stdout)["bundles"]}
 
 
-def _local_pipeline() -> str:
+def _local_pipeline(prod_approval: str) -> str:
     """workflows/gitlab-ci.yml, using the local components and the agentcd on PATH."""
     text = (ROOT / "workflows" / "gitlab-ci.yml").read_text(encoding="utf-8")
     text = text.replace("$CI_SERVER_FQDN/agentcd/agentcd/", "$CI_SERVER_FQDN/$CI_PROJECT_PATH/")
@@ -139,6 +147,8 @@ def _local_pipeline() -> str:
         include["inputs"]["agentcd-package"] = "none"
         if include["component"].endswith("/rollback@$CI_COMMIT_SHA"):
             include["inputs"]["agent"] = "support-triage"
+        if include["inputs"].get("approval"):
+            include["inputs"]["approval"] = prod_approval
     return yaml.safe_dump(pipeline, sort_keys=False)
 
 
@@ -152,6 +162,7 @@ def edit_prod_by_hand(project: Project) -> None:
 @dataclass(frozen=True)
 class Story:
     project: Project
+    gitlab: FakeGitLab
     first: Pipeline
     first_digests: dict[str, str]
     first_dotenv: str
@@ -166,20 +177,27 @@ class Story:
 @pytest.fixture(scope="module")
 def story(tmp_path_factory: pytest.TempPathFactory) -> Story:
     project = Project(tmp_path_factory.mktemp("gitlab"))
-    play_prod = ("--variable", "GITLAB_USER_LOGIN=ana", "--manual", "agentcd-deploy-prod")
-    first = project.run(*play_prod)
+    gitlab = FakeGitLab()
+    gitlab.approve(4242, "prod", "rui")
+    with serve(gitlab):
+        first = project.run(
+            *("--variable", f"CI_API_V4_URL={gitlab.url}", "--variable", "CI_JOB_ID=4242"),
+            *("--variable", f"CI_JOB_TOKEN={JOB_TOKEN}", "--variable", "CI_PROJECT_ID=77"),
+        )
     first_dotenv = (project.path / "agentcd-build.env").read_text(encoding="utf-8")
     first_digests = project.build_digests()
     instructions = project.path / "agents" / "support-triage" / "instructions.md"
     instructions.write_text(instructions.read_text() + "\nSign every answer.\n")
+    project.use_prod_approval("manual")
     project.commit("Sign answers\n\nSee merge request support/desk!43")
-    second = project.run(*play_prod)
+    second = project.run("--variable", "GITLAB_USER_LOGIN=ana", "--manual", "agentcd-deploy-prod")
     before = SqliteLedger(project.ledger).history()
     edit_prod_by_hand(project)
     drift = project.run("--variable", "CI_PIPELINE_SOURCE=schedule")
     rollback = project.run("--variable", "GITLAB_USER_LOGIN=lee", "agentcd-rollback-prod")
     return Story(
         project=project,
+        gitlab=gitlab,
         first=first,
         first_digests=first_digests,
         first_dotenv=first_dotenv,
@@ -219,11 +237,16 @@ def test_the_digests_travel_by_dotenv_and_every_environment_runs_them(story: Sto
     assert changed == {"support-triage"}
 
 
-def test_the_manual_prod_job_records_who_ran_it_as_the_approver(story: Story) -> None:
+def test_prod_records_who_approved_it_in_either_approval_mode(story: Story) -> None:
     prod = [r for r in story.history_before_rollback if r.environment == "prod"]
-    assert {r.approvers for r in prod} == {("ana",)}
-    assert {r.pull_request for r in prod} == {42, 43}
+    by_release = {(r.agent, r.seq): (r.approvers, r.pull_request) for r in prod}
+    assert by_release[("support-triage", 1)] == (("rui",), 42)  # protected: the Deployments API
+    assert by_release[("support-triage", 2)] == (("ana",), 43)  # manual: who ran the job
     assert all(r.approvers == () for r in story.history_before_rollback if r.environment != "prod")
+    listed, fetched = story.gitlab.requests
+    assert listed[0] == "/api/v4/projects/77/deployments" and listed[2] == JOB_TOKEN
+    assert '"environment": ["prod"]' in listed[1]
+    assert fetched == ("/api/v4/projects/77/deployments/101", "{}", JOB_TOKEN)
 
 
 def test_the_brief_job_prints_what_prod_would_get(story: Story) -> None:

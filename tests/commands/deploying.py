@@ -29,15 +29,15 @@ class Clock:
         return self.now
 
 
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+@pytest.fixture(name="clock")
+def clock_fixture(monkeypatch: pytest.MonkeyPatch) -> Clock:
     fixed = Clock()
     monkeypatch.setattr("agentcd.adapters.clock.utc_now", fixed)
     return fixed
 
 
-@pytest.fixture
-def project(repo: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+@pytest.fixture(name="project")
+def project_fixture(repo: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """The example repository, with a fixed clock and actor; cwd is the project."""
     monkeypatch.setenv("AGENTCD_ACTOR", "ana")
     monkeypatch.chdir(repo)

@@ -22,6 +22,5 @@ def test_build_refuses_with_exit_1_and_the_message(cli, case: Refusal, tmp_path:
 def test_build_in_a_missing_folder_is_an_error_not_a_bug(cli, tmp_path: Path) -> None:
     result = cli("-C", str(tmp_path / "nowhere"), "build")
     assert result.code == 1, result
-    assert (
-        result.err == f"error: reading the working tree: {tmp_path / 'nowhere'} is not a folder\n"
-    )
+    missing = (tmp_path / "nowhere").resolve()
+    assert result.err == f"error: reading the working tree: {missing} is not a folder\n"

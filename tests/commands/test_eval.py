@@ -248,3 +248,15 @@ def test_an_agent_new_in_the_head_is_judged_by_its_own_suites(cli: Any, repo: Pa
     assert (new["base_digest"], new["paired"]) == (None, None)
     assert new["notes"] == ["new in the head: judged by its own suites, with no pairing"]
     assert new["summary"]["passed"] == 2
+
+
+def test_an_agent_without_suites_is_only_gated_where_evals_are_required(
+    cli: Any, repo: Path
+) -> None:
+    edit(repo, "agents/faq-bot/agent.yaml", "evals: [evals/faq.yaml]\n", "")
+    code, data = report(cli, repo, "--env", "dev")  # dev: eval optional
+    assert code == 0
+    assert [a["name"] for a in data["agents"]] == ["refund-bot", "support-triage"]
+    assert "faq-bot has no eval suites: not gated" in data["notes"]
+    code, data = report(cli, repo, "--env", "test")  # test: eval required
+    assert (code, agent(data, "faq-bot")["verdict"]) == (2, "inconclusive")

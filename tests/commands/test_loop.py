@@ -33,8 +33,9 @@ def test_the_documented_loop_works_end_to_end(tmp_path: Path) -> None:
         "GIT_COMMITTER_EMAIL": "ana@example.invalid",
     }
     script = loop_script() + '\necho "PROJECT=$PWD"\n'
-    done = subprocess.run(["bash", "-e", "-c", script], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=300)  # fmt: skip
+    done = subprocess.run(
+        ["bash", "-e", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
     assert "drift found (exit 2)" in out

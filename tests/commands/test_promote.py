@@ -7,12 +7,12 @@ from pathlib import Path
 
 from agentcd.core.ledger import EvalVerdict, Kind, Status
 from tests.commands.deploying import (  # noqa: F401 (fixtures)
-    clock,
+    clock_fixture,
     commit_change,
     history,
     ledger,
     live_file,
-    project,
+    project_fixture,
     record_passing_evals,
     scrub,
 )
@@ -23,7 +23,11 @@ AGENTS = ["faq-bot", "refund-bot", "support-triage"]
 
 def deployed_files(repo: Path) -> list[str]:
     root = repo / ".agentcd" / "deployed"
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*.json")) if root.exists() else []
+    return (
+        sorted(p.relative_to(root).as_posix() for p in root.rglob("*.json"))
+        if root.exists()
+        else []
+    )
 
 
 def test_promote_builds_the_committed_head_and_records_it(cli, project: Path) -> None:
@@ -68,14 +72,19 @@ def test_an_out_of_order_promotion_is_refused_and_changes_nothing(cli, project: 
     record_passing_evals(project, "test")
     result = cli("promote", "--env", "test", "--agent", "faq-bot")
     assert result.code == 2, result
-    assert "FAIL  order: " in result.out and "never succeeded there: promote it to dev first" in result.out
+    assert (
+        "FAIL  order: " in result.out
+        and "never succeeded there: promote it to dev first" in result.out
+    )
     assert history(project) == ()
     assert deployed_files(project) == []
 
 
 def test_a_tampered_bundle_is_refused(cli, project: Path, tmp_path: Path) -> None:
     out = tmp_path / "bundles"
-    built = json.loads(cli("build", "--agent", "refund-bot", "--out", str(out), "--format", "json").out)
+    built = json.loads(
+        cli("build", "--agent", "refund-bot", "--out", str(out), "--format", "json").out
+    )
     digest = built["bundles"][0]["digest"]
     bundle = out / "refund-bot.bundle.json"
     data = json.loads(bundle.read_text())
@@ -91,11 +100,22 @@ def test_a_bundle_must_hash_to_the_expected_digest(cli, project: Path, tmp_path:
     out = tmp_path / "bundles"
     cli("build", "--out", str(out))
     other = "sha256:" + "0" * 64
-    result = cli("promote", "--env", "dev", "--bundle", str(out), "--expect-digest",
-                 f"faq-bot={other}", "--agent", "faq-bot")  # fmt: skip
+    result = cli(
+        "promote",
+        "--env",
+        "dev",
+        "--bundle",
+        str(out),
+        "--expect-digest",
+        f"faq-bot={other}",
+        "--agent",
+        "faq-bot",
+    )
     assert result.code == 2
     assert "expected 000000000000" in result.out
-    missing = cli("promote", "--env", "dev", "--bundle", str(out), "--expect-digest", f"faq-bot={other}")
+    missing = cli(
+        "promote", "--env", "dev", "--bundle", str(out), "--expect-digest", f"faq-bot={other}"
+    )
     assert missing.code == 1
     assert missing.err == "error: promoting: no --expect-digest for refund-bot, support-triage\n"
 
@@ -114,9 +134,12 @@ def test_an_older_commit_is_refused_unless_rolled_back(cli, project: Path, tmp_p
     commit_change(project, "faq-bot", "Be brief.", "Shorter answers")
     assert cli("promote", "--env", "dev", "--agent", "faq-bot").code == 0
     out = tmp_path / "old"
-    built = json.loads(cli("build", "--rev", old, "--agent", "faq-bot", "--out", str(out),
-                           "--format", "json").out)["bundles"][0]  # fmt: skip
-    result = cli("promote", "--env", "dev", "--bundle", str(out), "--expect-digest", built["digest"])
+    built = json.loads(
+        cli("build", "--rev", old, "--agent", "faq-bot", "--out", str(out), "--format", "json").out
+    )["bundles"][0]
+    result = cli(
+        "promote", "--env", "dev", "--bundle", str(out), "--expect-digest", built["digest"]
+    )
     assert result.code == 2
     assert "FAIL  age: its commit is older than the one that runs now" in result.out
     assert len(history(project)) == 1
@@ -142,12 +165,19 @@ def test_an_eval_report_is_recorded_and_bound_to_its_digest(cli, project: Path) 
     assert cli("promote", "--env", "dev", "--agent", "faq-bot").code == 0
     (dev,) = history(project, "dev")
     report = project.parent / "eval.json"
-    report.write_text(json.dumps({
-        "report_version": 1, "verdict": "pass", "environment": "test",
-        "agents": [{"name": "faq-bot", "digest": dev.artifact_digest, "verdict": "pass"}],
-    }))  # fmt: skip
-    dry = cli("promote", "--env", "test", "--agent", "faq-bot", "--eval-report", str(report),
-              "--dry-run")  # fmt: skip
+    report.write_text(
+        json.dumps(
+            {
+                "report_version": 1,
+                "verdict": "pass",
+                "environment": "test",
+                "agents": [{"name": "faq-bot", "digest": dev.artifact_digest, "verdict": "pass"}],
+            }
+        )
+    )
+    dry = cli(
+        "promote", "--env", "test", "--agent", "faq-bot", "--eval-report", str(report), "--dry-run"
+    )
     assert dry.code == 0 and "(dry run)" in dry.out
     assert ledger(project).evals() == ()  # a dry run writes nothing
     result = cli("promote", "--env", "test", "--agent", "faq-bot", "--eval-report", str(report))
@@ -183,7 +213,9 @@ def test_promote_from_another_environment(cli, project: Path) -> None:
 def test_dry_run_prints_the_decision_and_changes_nothing(cli, project: Path) -> None:
     result = cli("promote", "--env", "dev", "--dry-run")
     assert result.code == 0
-    assert result.out.startswith("promote to dev (dry run): the gate allows it, nothing was applied")
+    assert result.out.startswith(
+        "promote to dev (dry run): the gate allows it, nothing was applied"
+    )
     assert history(project) == () and deployed_files(project) == []
 
 

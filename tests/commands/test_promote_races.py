@@ -14,13 +14,14 @@ from typing import Any
 from agentcd.adapters.ledger.sqlite import SqliteLedger
 from agentcd.adapters.platforms.file import FilePlatform
 from agentcd.core.ledger import PENDING_LEASE, Status
-from tests.commands.deploying import Clock, history, live_file
-from tests.commands.deploying import clock, project  # noqa: F401 (fixtures)
+from tests.commands.deploying import Clock, clock_fixture, history, live_file, project_fixture  # noqa: F401 (fixtures)
 
 FORK = multiprocessing.get_context("fork")
 
 
-def _promote_in_child(repo: Path, actor: str, out: Path, barrier: Any = None, patch: Any = None) -> None:
+def _promote_in_child(
+    repo: Path, actor: str, out: Path, barrier: Any = None, patch: Any = None
+) -> None:
     """Run `agentcd promote` in this (forked) process; exit with its exit code."""
     from agentcd.cli import main
 
@@ -66,10 +67,13 @@ def run_child(repo: Path, tmp_path: Path, actor: str, **kwargs: Any) -> tuple[An
     return proc, out
 
 
-def test_two_processes_promoting_at_once_have_exactly_one_winner(project: Path, tmp_path: Path) -> None:
+def test_two_processes_promoting_at_once_have_exactly_one_winner(
+    project: Path, tmp_path: Path
+) -> None:
     barrier = FORK.Barrier(2)
-    children = [run_child(project, tmp_path, f"p{i}", barrier=barrier, patch=_slow_apply)
-                for i in range(2)]  # fmt: skip
+    children = [
+        run_child(project, tmp_path, f"p{i}", barrier=barrier, patch=_slow_apply) for i in range(2)
+    ]
     for proc, _ in children:
         proc.join(60)
     codes = sorted(proc.exitcode for proc, _ in children)
@@ -85,7 +89,9 @@ def test_two_processes_promoting_at_once_have_exactly_one_winner(project: Path, 
     assert record.actor == winner
 
 
-def test_a_crash_between_apply_and_record_converges_on_rerun(cli, project: Path, tmp_path: Path) -> None:
+def test_a_crash_between_apply_and_record_converges_on_rerun(
+    cli, project: Path, tmp_path: Path
+) -> None:
     proc, _ = run_child(project, tmp_path, "crashy", patch=_die_before_recording)
     proc.join(60)
     assert proc.exitcode == 9

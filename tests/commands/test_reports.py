@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.commands.deploying import (  # noqa: F401 (fixtures)
-    clock,
+    clock_fixture,
     commit_change,
-    project,
+    project_fixture,
     record_passing_evals,
     scrub,
 )
@@ -44,14 +44,20 @@ def test_status(cli, story: Path, golden) -> None:
 
 def test_history(cli, story: Path, golden) -> None:
     golden("promotion/history-dev.txt", scrub(cli("history", "--env", "dev").out, story))
-    golden("promotion/history-prod.json", scrub(cli("history", "--env", "prod", "--format", "json").out, story))
+    golden(
+        "promotion/history-prod.json",
+        scrub(cli("history", "--env", "prod", "--format", "json").out, story),
+    )
     only = cli("history", "--env", "dev", "--agent", "support-triage")
     assert [line.split()[1] for line in only.out.splitlines()[2:]] == ["support-triage"] * 3
 
 
 def test_audit(cli, story: Path, golden) -> None:
     golden("promotion/audit-dev.md", scrub(cli("audit", "--env", "dev").out, story))
-    golden("promotion/audit-prod.json", scrub(cli("audit", "--env", "prod", "--format", "json").out, story))
+    golden(
+        "promotion/audit-prod.json",
+        scrub(cli("audit", "--env", "prod", "--format", "json").out, story),
+    )
     late = cli("audit", "--env", "dev", "--since", "2026-05-04T08:15:00", "--format", "json")
     assert [c["seq"] for c in json.loads(late.out)["changes"]] == [2, 3]
 
@@ -87,7 +93,9 @@ def test_an_unrecorded_agent_on_the_platform_is_provenance_drift(cli, project: P
     report = json.loads(cli("drift", "--format", "json").out)
     stowaway = next(a for a in report["agents"] if a["agent"] == "stowaway")
     assert (stowaway["state"], stowaway["reasons"]) == (
-        "drifted", ["runs something the ledger never recorded here"])  # fmt: skip
+        "drifted",
+        ["runs something the ledger never recorded here"],
+    )
 
 
 def test_reports_on_an_empty_ledger(cli, project: Path) -> None:

@@ -9,11 +9,11 @@ import pytest
 
 from agentcd.core.ledger import Kind, Status
 from tests.commands.deploying import (  # noqa: F401 (fixtures)
-    clock,
+    clock_fixture,
     commit_change,
     history,
     live_file,
-    project,
+    project_fixture,
 )
 
 

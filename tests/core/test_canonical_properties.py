@@ -27,6 +27,7 @@ Draw = Callable[[st.SearchStrategy[Any]], Any]
 SETTINGS = settings(
     max_examples=60,
     derandomize=True,
+    database=None,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
@@ -125,9 +126,14 @@ def test_the_digest_ignores_how_a_definition_is_written(data: st.DataObject) -> 
 
 
 def _values(data: dict[str, Any]) -> Any:
-    """Everything but the instructions (their spelling varies on purpose), as sorted JSON."""
+    """Everything but the instructions (their spelling varies on purpose), sets sorted."""
     rest = normalize_numbers({k: v for k, v in data.items() if k != "instructions"})
-    return sorted(json.dumps(rest, sort_keys=True))
+    for key in ("tools", "knowledge", "guardrails", "skills", "subagents"):
+        rest[key] = sorted(rest.get(key, []), key=lambda v: json.dumps(v, sort_keys=True))
+    rest["metadata"]["owners"] = sorted(rest["metadata"].get("owners", []))
+    for tool in rest["tools"]:
+        tool["allowed_tools"] = sorted(tool.get("allowed_tools", []))
+    return rest
 
 
 # ------------------------------------------------------------ changes in meaning

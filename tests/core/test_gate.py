@@ -18,11 +18,17 @@ PROD = Environment(
     target="local",
     gate=Gate(eval=Requirement.REQUIRED, approval=Requirement.REQUIRED),
 )
-CANDIDATE = Candidate(agent="a", artifact_digest=digest("c"), deployment_digest=digest("C"),
-                      commit="c" * 40)  # fmt: skip
+CANDIDATE = Candidate(
+    agent="a", artifact_digest=digest("c"), deployment_digest=digest("C"), commit="c" * 40
+)
 RAN_IN_TEST = dep(3, "c", environment="test")
-PASSED = EvalRecord(agent="a", artifact_digest=digest("c"), environment="prod",
-                    verdict=EvalVerdict.PASS, recorded_at=T0)  # fmt: skip
+PASSED = EvalRecord(
+    agent="a",
+    artifact_digest=digest("c"),
+    environment="prod",
+    verdict=EvalVerdict.PASS,
+    recorded_at=T0,
+)
 
 
 def upd(record: EvalRecord, **changes: Any) -> EvalRecord:
@@ -54,7 +60,14 @@ def outcomes(**changes: Any) -> dict[str, tuple[Outcome, str]]:
 def test_everything_in_order_deploys() -> None:
     result = decide(gate_input())
     assert result.decision is Decision.DEPLOY
-    assert [c.name for c in result.checks] == ["digest", "bindings", "order", "eval", "age", "approval"]
+    assert [c.name for c in result.checks] == [
+        "digest",
+        "bindings",
+        "order",
+        "eval",
+        "age",
+        "approval",
+    ]
     assert result.eval == PASSED
 
 
@@ -67,34 +80,77 @@ def test_promoting_what_already_runs_is_a_no_op() -> None:
 @pytest.mark.parametrize(
     ("changes", "check", "reason"),
     [
-        ({"expected_digest": digest("d")}, "digest",
-         "the bundle hashes to cccccccccccc, expected dddddddddddd"),
+        (
+            {"expected_digest": digest("d")},
+            "digest",
+            "the bundle hashes to cccccccccccc, expected dddddddddddd",
+        ),
         ({"integrity_problem": "b.json: tampered bundle"}, "digest", "b.json: tampered bundle"),
-        ({"candidate": replace(CANDIDATE, missing_bindings=("crm_mcp",))}, "bindings",
-         "prod has no value for crm_mcp (agentcd.yaml: environments.prod.bindings)"),
-        ({"history": (dep(1, "b"),)}, "order",
-         "cccccccccccc never succeeded there: promote it to test first"),
-        ({"history": (RAN_IN_TEST.model_copy(update={"status": Status.FAILED}),)}, "order",
-         "cccccccccccc never succeeded there: promote it to test first"),
-        ({"history": (RAN_IN_TEST.model_copy(update={"status": Status.ROLLED_BACK}),)}, "order",
-         "cccccccccccc was rolled back there: promote it to test first"),
-        ({"evals": ()}, "eval", "required, but no eval verdict is recorded for cccccccccccc with "
-         "prod's thresholds (record one: agentcd eval --env prod --format json, then --eval-report)"),
-        ({"evals": (upd(PASSED, environment="test"),)}, "eval",
-         "required, but no eval verdict is recorded for cccccccccccc with prod's thresholds "
-         "(record one: agentcd eval --env prod --format json, then --eval-report)"),
-        ({"evals": (PASSED, upd(PASSED, verdict=EvalVerdict.FAIL,
-                                    recorded_at=T0 + timedelta(1)))}, "eval",
-         "the latest eval verdict is fail"),
-        ({"evals": (upd(PASSED, verdict=EvalVerdict.INCONCLUSIVE),)}, "eval",
-         "the latest eval verdict is inconclusive"),
-        ({"ancestry": Ancestry.OLDER}, "age",
-         "its commit is older than the one that runs now (use agentcd rollback to go back)"),
-        ({"ancestry": Ancestry.UNKNOWN}, "age", "cannot tell whether it is older than what runs: "
-         "a commit is unknown or missing here (fetch the full history)"),
-        ({"approvers": ()}, "approval", "prod requires an approval and none is recorded (--approver)"),
+        (
+            {"candidate": replace(CANDIDATE, missing_bindings=("crm_mcp",))},
+            "bindings",
+            "prod has no value for crm_mcp (agentcd.yaml: environments.prod.bindings)",
+        ),
+        (
+            {"history": (dep(1, "b"),)},
+            "order",
+            "cccccccccccc never succeeded there: promote it to test first",
+        ),
+        (
+            {"history": (RAN_IN_TEST.model_copy(update={"status": Status.FAILED}),)},
+            "order",
+            "cccccccccccc never succeeded there: promote it to test first",
+        ),
+        (
+            {"history": (RAN_IN_TEST.model_copy(update={"status": Status.ROLLED_BACK}),)},
+            "order",
+            "cccccccccccc was rolled back there: promote it to test first",
+        ),
+        (
+            {"evals": ()},
+            "eval",
+            "required, but no eval verdict is recorded for cccccccccccc with prod's thresholds "
+            "(record one: agentcd eval --env prod --format json, then --eval-report)",
+        ),
+        (
+            {"evals": (upd(PASSED, environment="test"),)},
+            "eval",
+            "required, but no eval verdict is recorded for cccccccccccc with prod's thresholds "
+            "(record one: agentcd eval --env prod --format json, then --eval-report)",
+        ),
+        (
+            {
+                "evals": (
+                    PASSED,
+                    upd(PASSED, verdict=EvalVerdict.FAIL, recorded_at=T0 + timedelta(1)),
+                )
+            },
+            "eval",
+            "the latest eval verdict is fail",
+        ),
+        (
+            {"evals": (upd(PASSED, verdict=EvalVerdict.INCONCLUSIVE),)},
+            "eval",
+            "the latest eval verdict is inconclusive",
+        ),
+        (
+            {"ancestry": Ancestry.OLDER},
+            "age",
+            "its commit is older than the one that runs now (use agentcd rollback to go back)",
+        ),
+        (
+            {"ancestry": Ancestry.UNKNOWN},
+            "age",
+            "cannot tell whether it is older than what runs: "
+            "a commit is unknown or missing here (fetch the full history)",
+        ),
+        (
+            {"approvers": ()},
+            "approval",
+            "prod requires an approval and none is recorded (--approver)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_each_refusal_names_its_check_and_reason(
     changes: dict[str, Any], check: str, reason: str
 ) -> None:
@@ -108,21 +164,55 @@ def test_each_refusal_names_its_check_and_reason(
     [
         ({"previous": None}, "order", Outcome.SKIP, "first environment in promotion order"),
         ({}, "order", Outcome.PASS, "succeeded in test as #3"),
-        ({"environment": PROD.model_copy(update={"gate": Gate()})}, "eval", Outcome.SKIP, "not required in prod"),
-        ({"environment": PROD.model_copy(update={"gate": Gate(eval=Requirement.OPTIONAL)}), "evals": ()},
-         "eval", Outcome.SKIP, "optional, no verdict recorded"),
-        ({"evals": (upd(PASSED, verdict=EvalVerdict.FAIL), upd(PASSED, recorded_at=T0 + timedelta(1)))}, "eval", Outcome.PASS,
-         "passed with prod's thresholds"),
+        (
+            {"environment": PROD.model_copy(update={"gate": Gate()})},
+            "eval",
+            Outcome.SKIP,
+            "not required in prod",
+        ),
+        (
+            {
+                "environment": PROD.model_copy(update={"gate": Gate(eval=Requirement.OPTIONAL)}),
+                "evals": (),
+            },
+            "eval",
+            Outcome.SKIP,
+            "optional, no verdict recorded",
+        ),
+        (
+            {
+                "evals": (
+                    upd(PASSED, verdict=EvalVerdict.FAIL),
+                    upd(PASSED, recorded_at=T0 + timedelta(1)),
+                )
+            },
+            "eval",
+            Outcome.PASS,
+            "passed with prod's thresholds",
+        ),
         ({"ancestry": Ancestry.NOTHING_RUNS}, "age", Outcome.PASS, "nothing runs there yet"),
         ({"ancestry": Ancestry.SAME}, "age", Outcome.PASS, "built from the commit that runs now"),
-        ({"ancestry": Ancestry.DIVERGED}, "age", Outcome.PASS,
-         "its commit is on another line of history, not older"),
-        ({"environment": PROD.model_copy(update={"gate": Gate()}), "approvers": ()}, "approval", Outcome.SKIP,
-         "not required in prod"),
+        (
+            {"ancestry": Ancestry.DIVERGED},
+            "age",
+            Outcome.PASS,
+            "its commit is on another line of history, not older",
+        ),
+        (
+            {"environment": PROD.model_copy(update={"gate": Gate()}), "approvers": ()},
+            "approval",
+            Outcome.SKIP,
+            "not required in prod",
+        ),
         ({}, "approval", Outcome.PASS, "approved by lee"),
-        ({"expected_digest": None}, "digest", Outcome.PASS, "cccccccccccc recomputed from the content"),
+        (
+            {"expected_digest": None},
+            "digest",
+            Outcome.PASS,
+            "cccccccccccc recomputed from the content",
+        ),
     ],
-)  # fmt: skip
+)
 def test_checks_that_pass_or_do_not_apply(
     changes: dict[str, Any], check: str, outcome: Outcome, reason: str
 ) -> None:
@@ -154,4 +244,6 @@ def test_what_already_runs_is_re_applied_when_the_platform_drifted_from_it() -> 
     result = decide(gate_input(current=dep(4, "c"), live_matches=False, ancestry=Ancestry.SAME))
     assert result.decision is Decision.DEPLOY
     assert (result.checks[0].name, result.checks[0].reason) == (
-        "drift", "#4 is recorded as running, but the platform has drifted from it: re-applying")  # fmt: skip
+        "drift",
+        "#4 is recorded as running, but the platform has drifted from it: re-applying",
+    )

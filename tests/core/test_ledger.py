@@ -103,8 +103,11 @@ def test_nothing_to_roll_back_to() -> None:
 
 
 def test_a_failed_rollback_undoes_nothing() -> None:
-    history = [dep(1, "a"), dep(2, "b"), rollback(3, "a", to=1).model_copy(
-        update={"status": Status.FAILED})]  # fmt: skip
+    history = [
+        dep(1, "a"),
+        dep(2, "b"),
+        rollback(3, "a", to=1).model_copy(update={"status": Status.FAILED}),
+    ]
     slot = make_slot("a", "prod", history)
     assert [r.status for r in slot.history] == [Status.SUCCEEDED, Status.SUCCEEDED, Status.FAILED]
     assert slot.current is not None and slot.current.seq == 2
@@ -134,7 +137,9 @@ def test_an_unfinished_deployment_after_the_current_one_is_pending() -> None:
         (digest("A"), PENDING_LEASE, PendingAction.ABANDON),  # died before applying
     ],
 )
-def test_resolving_a_pending_deployment(live: str | None, age: timedelta, action: PendingAction) -> None:
+def test_resolving_a_pending_deployment(
+    live: str | None, age: timedelta, action: PendingAction
+) -> None:
     pending = dep(2, "b", Status.IN_PROGRESS)
     now = pending.started_at + age
     assert resolve_pending(pending, live_deployment_digest=live, now=now) is action

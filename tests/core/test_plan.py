@@ -9,8 +9,9 @@ import pytest
 from agentcd.core.drift import AgentDrift, DriftState
 from agentcd.core.ledger import Deployment, Status, fold
 from agentcd.core.model import Environment, Gate, Requirement
-from agentcd.core.plan import EvalStatus, GateVerdict, changed_agents
+from agentcd.core.plan import GateVerdict, changed_agents
 from agentcd.core.plan_env import LedgerState, Running, Step, after_merge, env_cell
+from agentcd.core.plan_eval import EvalStatus
 from agentcd.core.promotion import make_release
 from agentcd.core.verdict import Verdict
 from tests.render.plan_scenarios import (

@@ -14,12 +14,15 @@ ARTIFACT = {
     "tools": [{"name": "lookup", "binding": "orders_api"}, {"name": "crm", "binding": "crm"}],
     "knowledge": [{"name": "kb", "binding": "kb"}],
 }
-PROD = Environment(name="prod", target="t", bindings={"orders_api": "https://o", "kb": "kb-1",
-                                                      "unused": 1})  # fmt: skip
+PROD = Environment(
+    name="prod", target="t", bindings={"orders_api": "https://o", "kb": "kb-1", "unused": 1}
+)
 
 
 def test_a_release_takes_only_the_bindings_the_agent_declares() -> None:
-    release, missing = make_release(PROD, artifact=ARTIFACT, artifact_digest=digest("a"), commit=None)
+    release, missing = make_release(
+        PROD, artifact=ARTIFACT, artifact_digest=digest("a"), commit=None
+    )
     assert dict(release.bindings) == {"orders_api": "https://o", "kb": "kb-1"}
     assert missing == ("crm",)
     assert release.deployment_digest == deployment_digest(digest("a"), release.bindings)
@@ -28,11 +31,16 @@ def test_a_release_takes_only_the_bindings_the_agent_declares() -> None:
 
 def test_recorded_bindings_replace_the_environment_s() -> None:
     old = {"orders_api": "https://old", "kb": "kb-0", "crm": "c"}
-    release, missing = make_release(PROD, artifact=ARTIFACT, artifact_digest=digest("a"),
-                                    commit="c" * 40, bindings=old)  # fmt: skip
+    release, missing = make_release(
+        PROD, artifact=ARTIFACT, artifact_digest=digest("a"), commit="c" * 40, bindings=old
+    )
     assert dict(release.bindings) == old and missing == ()
-    assert release.deployment_digest != make_release(
-        PROD, artifact=ARTIFACT, artifact_digest=digest("a"), commit=None)[0].deployment_digest  # fmt: skip
+    assert (
+        release.deployment_digest
+        != make_release(PROD, artifact=ARTIFACT, artifact_digest=digest("a"), commit=None)[
+            0
+        ].deployment_digest
+    )
 
 
 @pytest.mark.parametrize(

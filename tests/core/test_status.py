@@ -14,10 +14,16 @@ from tests.core.ledger_records import T0, dep
 
 @pytest.mark.parametrize(
     ("age", "text"),
-    [(None, "-"), (timedelta(0), "0s"), (timedelta(seconds=59), "59s"), (timedelta(minutes=1), "1m"),
-     (timedelta(hours=5, minutes=59), "5h"), (timedelta(days=3, hours=23), "3d"),
-     (timedelta(seconds=-5), "0s")],
-)  # fmt: skip
+    [
+        (None, "-"),
+        (timedelta(0), "0s"),
+        (timedelta(seconds=59), "59s"),
+        (timedelta(minutes=1), "1m"),
+        (timedelta(hours=5, minutes=59), "5h"),
+        (timedelta(days=3, hours=23), "3d"),
+        (timedelta(seconds=-5), "0s"),
+    ],
+)
 def test_age_text(age: timedelta | None, text: str) -> None:
     assert age_text(age) == text
 
@@ -27,8 +33,11 @@ def test_a_row_per_agent_a_cell_per_environment() -> None:
         ("a", "prod"): make_slot("a", "prod", [dep(1, "a"), dep(2, "b", Status.IN_PROGRESS)]),
         ("b", "dev"): make_slot("b", "dev", [dep(1, "c", agent="b", environment="dev")]),
     }
-    live = {("a", "prod"): DriftState.DRIFTED, ("b", "dev"): DriftState.IN_SYNC,
-            ("c", "dev"): DriftState.DRIFTED}  # fmt: skip
+    live = {
+        ("a", "prod"): DriftState.DRIFTED,
+        ("b", "dev"): DriftState.IN_SYNC,
+        ("c", "dev"): DriftState.DRIFTED,
+    }
     view = build_status(environments=("dev", "prod"), slots=slots, live=live, now=T0 + timedelta(1))
     assert [r.agent for r in view.rows] == ["a", "b", "c"]  # c: live only, never recorded
     a_dev, a_prod = view.rows[0].cells

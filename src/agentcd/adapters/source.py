@@ -30,7 +30,7 @@ class WorkTree:
 
     def __init__(self, root: Path, *, commit: str | None = None) -> None:
         if not root.is_dir():
-            raise SourceError(f"reading the working tree: {root} is not a folder")
+            raise SourceError(f"reading the working tree: {root.resolve()} is not a folder")
         self.root = root
         self._commit = commit
 
@@ -85,7 +85,7 @@ class GitTree:
 
     def __init__(self, cwd: Path, rev: str) -> None:
         if not cwd.is_dir():
-            raise SourceError(f"reading revision {rev!r}: {cwd} is not a folder")
+            raise SourceError(f"reading revision {rev!r}: {cwd.resolve()} is not a folder")
         self.cwd = cwd
         self.rev = rev
         self._commit = rev_parse(cwd, rev)
@@ -236,7 +236,9 @@ def rev_parse(cwd: Path, rev: str) -> str:
     try:
         _git(cwd, "rev-parse", "--git-dir")
     except SourceError as e:
-        raise SourceError(f"reading revision {rev!r}: {cwd} is not in a git repository") from e
+        raise SourceError(
+            f"reading revision {rev!r}: {cwd.resolve()} is not in a git repository"
+        ) from e
     try:
         out = _git(cwd, "rev-parse", "--verify", "--quiet", "--end-of-options", rev + "^{commit}")
     except SourceError as e:

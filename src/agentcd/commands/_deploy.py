@@ -1,5 +1,5 @@
-"""What promote and rollback share: opening the ledger and platform, gating each release, then
-claiming its sequence number, applying it and recording the outcome.
+"""What promote and rollback share: gating each release, then claiming its sequence number,
+applying it and recording the outcome.
 
 Every gate is decided before anything is applied, so a refusal changes nothing. Each agent is
 then claimed (compare-and-set on its sequence number), applied and finished in turn.
@@ -7,24 +7,20 @@ then claimed (compare-and-set on its sequence number), applied and finished in t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
-from pathlib import Path
 
-from agentcd.adapters import clock, gitops
-from agentcd.adapters.backends import open_ledger, open_platform
-from agentcd.adapters.environ import CiContext, detect_ci
-from agentcd.adapters.ledger.protocol import Ledger, SequenceTaken
-from agentcd.adapters.platforms.protocol import Platform, PlatformError
-from agentcd.adapters.source import WorkTree
+from agentcd.adapters import gitops
+from agentcd.adapters.ledger.protocol import LedgerError, SequenceTaken
+from agentcd.adapters.platforms.protocol import PlatformError
+from agentcd.commands._services import Identity, Services
+from agentcd.commands._services import find_environment as find_environment  # re-exported
 from agentcd.core.bundle import Bundle
 from agentcd.core.drift import config_digest, content_matches
 from agentcd.core.gate import Candidate, Decision, GateInput, GateResult, decide
 from agentcd.core.ledger import (
     CheckResult,
     Deployment,
-    EvalRecord,
     Kind,
     Outcome,
     PendingAction,
@@ -34,8 +30,6 @@ from agentcd.core.ledger import (
     make_slot,
     resolve_pending,
 )
-from agentcd.core.load import load_project
-from agentcd.core.model import Environment, Project
 from agentcd.core.promotion import (
     AgentOutcome,
     DeployReport,
@@ -44,49 +38,6 @@ from agentcd.core.promotion import (
     planned_result,
     pull_request_number,
 )
-from agentcd.errors import ConfigError
-
-
-@dataclass(frozen=True, slots=True)
-class Services:
-    """The edges a deployment talks to, for one environment."""
-
-    project_dir: Path
-    project: Project
-    environment: Environment
-    previous: str | None
-    ledger: Ledger
-    platform: Platform
-    ci: CiContext
-    clock: Callable[[], datetime]
-    ref: str | None = None  # the git ref deployments are recorded with
-    unrecorded_evals: tuple[EvalRecord, ...] = ()  # --dry-run: read, used, not written
-
-
-def open_services(project_dir: Path, environment: str) -> Services:
-    project = load_project(WorkTree(project_dir))
-    env, previous = find_environment(project, environment)
-    ci = detect_ci()
-    return Services(
-        project_dir=project_dir,
-        project=project,
-        environment=env,
-        previous=previous,
-        ledger=open_ledger(project_dir, project.ledger),
-        platform=open_platform(project_dir, project, environment),
-        ci=ci,
-        clock=clock.utc_now,
-        ref=ci.ref or gitops.current_ref(project_dir),
-    )
-
-
-def find_environment(project: Project, name: str) -> tuple[Environment, str | None]:
-    """The environment and the one before it in promotion order."""
-    names = [e.name for e in project.environments]
-    if name not in names:
-        raise ConfigError(f"no environment named {name!r} (agentcd.yaml has {', '.join(names)})")
-    i = names.index(name)
-    return project.environments[i], names[i - 1] if i else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,12 +50,6 @@ class Proposal:
     expected_digest: str | None = None
     integrity_problem: str | None = None
     rollback_of: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Identity:
-    actor: str
-    approvers: tuple[str, ...]
 
 
 def gate(svc: Services, proposal: Proposal, who: Identity, *, dry_run: bool) -> GateResult:
@@ -192,8 +137,9 @@ def settle_pending(svc: Services, slot: Slot, *, dry_run: bool) -> CheckResult |
         if done is Status.SUCCEEDED
         else "interrupted before applying; abandoned"
     )
+    versions = {"version": live.version} if done is Status.SUCCEEDED and live.version else {}
     if not dry_run:
-        _finish(svc, pending, done, versions={"version": live.version or ""}, note=note)
+        _finish(svc, pending, done, versions=versions, note=note)
     return CheckResult(name="in_progress", outcome=Outcome.PASS, reason=f"#{pending.seq}: {note}")
 
 
@@ -215,11 +161,15 @@ def execute(
     for proposal, result in gated:
         planned = planned_result(result, dry_run=dry_run or any_refused)
         if planned is not None:
-            held = "held: another agent was refused" if planned is Result.PLANNED else ""
-            held = "" if dry_run else held
+            held = planned is Result.PLANNED and not dry_run
+            detail = "held: another agent was refused" if held else ""
             outcomes.append(
                 AgentOutcome(
-                    proposal.release, result, planned, rollback_to=proposal.rollback_of, detail=held
+                    proposal.release,
+                    result,
+                    planned,
+                    rollback_to=proposal.rollback_of,
+                    detail=detail,
                 )
             )
         else:
@@ -270,7 +220,7 @@ def _finish(
         )
     except SequenceTaken as taken:
         if taken.holder is None or taken.holder.status is not status:
-            raise ConfigError(f"recording #{record.seq} of {record.agent}: {taken}") from None
+            raise LedgerError(f"recording #{record.seq} of {record.agent}: {taken}") from None
 
 
 def _claim_record(
@@ -302,10 +252,6 @@ def _claim_record(
         note=f"rollback to #{rollback}" if rollback else "",
         started_at=svc.clock(),
     )
-
-
-def identity(svc: Services, actor: str | None, approvers: tuple[str, ...]) -> Identity:
-    return Identity(actor=actor or svc.ci.actor, approvers=tuple(dict.fromkeys(approvers)))
 
 
 def exit_code(report: DeployReport) -> int:

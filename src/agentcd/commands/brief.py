@@ -15,12 +15,11 @@ from agentcd.adapters import clock, gitops
 from agentcd.adapters.backends import open_platform
 from agentcd.adapters.ledger.protocol import Ledger
 from agentcd.commands._common import format_option, output_option, project_dir, write_output
-from agentcd.commands._deploy import find_environment
 from agentcd.commands._live import assess_agent, open_project
 from agentcd.core.brief import LedgerView, make_brief
 from agentcd.core.bundle import Bundle, read_bundle
 from agentcd.core.ledger import Slot, fold
-from agentcd.core.model import Project
+from agentcd.core.model import Environment, Project
 from agentcd.core.promotion import pull_request_number
 from agentcd.errors import ConfigError
 from agentcd.render.brief import render_json, render_markdown
@@ -51,12 +50,21 @@ def command(
     """What an environment runs now, what would replace it, and the diff, for approvers."""
     root = project_dir(ctx)
     project, ledger = open_project(root)
-    env, previous = find_environment(project, environment)
+    env, previous = _environment(project, environment)
     candidates = _chosen(read_bundles(bundles), agents)
     view = ledger_view(root, project, ledger, environment, candidates)
     brief = make_brief(env, previous, candidates, view, now=clock.utc_now())
     write_output(render_json(brief) if fmt == "json" else render_markdown(brief), output)
     return 0
+
+
+def _environment(project: Project, name: str) -> tuple[Environment, str | None]:
+    """The environment and the one before it in promotion order."""
+    names = [e.name for e in project.environments]
+    if name not in names:
+        raise ConfigError(f"no environment named {name!r} (agentcd.yaml has {', '.join(names)})")
+    i = names.index(name)
+    return project.environments[i], names[i - 1] if i else None
 
 
 def read_bundles(paths: Iterable[Path]) -> list[Bundle]:

@@ -16,8 +16,7 @@ from agentcd.adapters.environ import Host, detect_ci
 from agentcd.adapters.eval_cache import EvalCache
 from agentcd.adapters.eval_progress import Progress
 from agentcd.adapters.eval_runner import Runner, RunnerOptions
-from agentcd.adapters.invokers import make_invoker, make_judge
-from agentcd.adapters.invokers._http import JsonPoster
+from agentcd.adapters.invokers import JsonPoster, make_invoker, make_judge
 from agentcd.commands._common import (
     format_option,
     open_workspace,

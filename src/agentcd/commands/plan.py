@@ -100,19 +100,23 @@ def command(
     sides = load_sides(root, revisions)
     view = make_view(root, ci, sides, revisions, read_eval_reports(eval_reports))
     target = ci_out.comment_target(ci, view) if comment else None
-    text = _render(view, fmt, ci, target.marker if target else _marker(ci, view))
+    marker = target.marker if target else _marker(ci, view)
+    body = render_markdown(view, _options(ci, marker))
+    text = render_json(view) if fmt == "json" else with_marker(marker, body) if marker else body
     github = ci.host is Host.GITHUB
     if github:
         _print_commands(ci, sides, root)
     write_output(fence_commands(text) if github and output is None else text, output)
     if json_path is not None:
         write_output(render_json(view), json_path)
-    result = (
-        ci_out.post(target, render_markdown(view, _options(ci, target.marker))) if target else None
-    )
+    result = ci_out.post(target, body) if target else None
     _report(result)
     if github:
         _publish_github(ci, view, sides, result, summary=summary or comment)
+    elif summary:
+        click.echo(
+            "note: --summary writes GitHub Actions' job summary; use --output here", err=True
+        )
     failed = view.verdict in (GateVerdict.FAIL, GateVerdict.INCONCLUSIVE)
     return EXIT_NO if exit_code and failed else 0
 
@@ -212,13 +216,6 @@ def _options(ci: CiContext, marker: Marker | None) -> CommentOptions:
     return CommentOptions(
         limit=COMMENT_CAP - used, sigil=ci_out.SIGILS.get(ci.host, "#"), full_report=where
     )
-
-
-def _render(view: PlanView, fmt: str, ci: CiContext, marker: Marker | None) -> str:
-    if fmt == "json":
-        return render_json(view)
-    body = render_markdown(view, _options(ci, marker))
-    return with_marker(marker, body) if marker else body
 
 
 def _print_commands(ci: CiContext, sides: Sides, root: Path) -> None:

@@ -15,15 +15,8 @@ import click
 from agentcd.adapters.ledger.protocol import Ledger
 from agentcd.adapters.source import GitTree, WorkTree, head_commit
 from agentcd.commands._common import format_option, output_option, project_dir, write_output
-from agentcd.commands._deploy import (
-    Proposal,
-    Services,
-    execute,
-    exit_code,
-    find_environment,
-    identity,
-    open_services,
-)
+from agentcd.commands._deploy import Proposal, execute, exit_code
+from agentcd.commands._services import Services, find_environment, identity, open_services
 from agentcd.core.bundle import Bundle, make_bundle, read_bundle
 from agentcd.core.digest import DIGEST_RE, digest_bytes
 from agentcd.core.ledger import EvalRecord, evals_from_report, fold

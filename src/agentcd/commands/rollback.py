@@ -10,7 +10,8 @@ from pathlib import Path
 import click
 
 from agentcd.commands._common import format_option, output_option, project_dir, write_output
-from agentcd.commands._deploy import Proposal, Services, execute, exit_code, identity, open_services
+from agentcd.commands._deploy import Proposal, execute, exit_code
+from agentcd.commands._services import Services, identity, open_services
 from agentcd.commands.promote import stored_bundle
 from agentcd.core.gate import Decision, GateResult
 from agentcd.core.ledger import CheckResult, Outcome, Slot, choose_rollback, fold

@@ -2,21 +2,25 @@
 
 Canonical form, version 1 (`CANONICAL_VERSION`, itself inside the hashed bytes):
 
-1. Content. The validated definition with every referenced file inlined: instructions become
-   text; a tool's `spec` file becomes its text; each skill becomes `{name, files: {relative
-   path: text}}` with every file in its folder. File paths of instructions and specs are not
-   kept: moving a file changes nothing an agent does. Eval suites are not part of the
-   artifact (changing a test must not make a new deployable); they carry digests of their own.
-2. Text. UTF-8 only; a BOM is removed; CRLF and CR become LF; trailing newlines collapse to
-   exactly one for file contents and inline block text alike, so `|` vs `|-` and an editor's
-   final newline do not matter. Nothing else in text is touched (Markdown whitespace can be
-   meaningful). Binary skill assets (a NUL byte) are kept as `{"base64": ...}`.
-3. Values. Keys that are unset (null) are dropped; defaults are written out. Numbers are
-   integers where they are integral (`1.0` is `1`); NaN and infinities are refused.
+1. Content. The validated definition, parsed to plain data (YAML comments, key order,
+   quoting, flow or block style and anchors are gone), with every referenced file inlined:
+   instructions become text; a tool's `spec` file becomes its text; each skill becomes
+   `{name, files: {relative path: text}}` with every file in its folder. Paths of
+   instructions, specs and skill folders are not kept: moving a file changes nothing an agent
+   does. Eval suites are not part of the artifact (changing a test must not make a new
+   deployable); they carry digests of their own.
+2. Text. UTF-8 only; a BOM is removed; CRLF and CR become LF in every file before parsing;
+   trailing newlines collapse to exactly one in instructions (inline or a file), spec files
+   and skill files, so `|` vs `|-` and an editor's final newline do not matter. Nothing else
+   in text is touched (Markdown whitespace can be meaningful). Binary skill files (a NUL byte)
+   are kept as `{"base64": ...}`.
+3. Values. Schema fields left unset (null) are dropped; defaults are written out; a null
+   inside free-form data (a JSON Schema, guardrail config) is kept. Numbers are integers where
+   they are integral (`1.0` is `1`); NaN and infinities are refused.
 4. Lists. Name-keyed collections are sets and sorted by key: `tools`, `knowledge`,
    `guardrails`, `skills` (by name), `subagents` (by ref); so are `metadata.owners` and a
-   tool's `allowed_tools`. Every other list (parameters such as stop sequences, anything
-   inside a JSON Schema or free-form config) is ordered and kept as written.
+   tool's `allowed_tools`, duplicates removed. Every other list (parameters such as stop
+   sequences, anything inside a JSON Schema or free-form config) is ordered and kept as written.
 5. Bytes. JSON with keys sorted, separators `,` and `:`, no ASCII escaping, UTF-8 encoded.
 """
 

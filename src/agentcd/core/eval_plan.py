@@ -3,18 +3,19 @@
 The bar is never taken from the change under review: with a base revision, the thresholds,
 the eval settings (targets, judge, budget) and every agent's suites come from the base, and
 each difference in the head is named in `notes`. An agent new in the head is judged by its
-own suites, and the report says so.
+own suites, and the report says so. An agent without suites is left out unless the
+environment requires an eval, where it makes the verdict inconclusive (no evidence).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from agentcd.core.eval_settings import EvalSettings, EvalTarget
 from agentcd.core.load import LoadedAgent, LoadedSuite, Workspace
-from agentcd.core.model import Gate
+from agentcd.core.model import Environment, Gate, Requirement
 from agentcd.errors import ConfigError
 
 
@@ -56,10 +57,13 @@ def plan_eval(
     notes = _config_notes(head, base, env.name)
     name, chosen = _target(config.evals, target)
     plans = tuple(_agent_plan(a, base) for a in _agents(head, agents))
+    if env.gate.eval is not Requirement.REQUIRED:
+        notes += tuple(f"{p.name} has no eval suites: not gated" for p in plans if not p.suites)
+        plans = tuple(p for p in plans if p.suites)
     return EvalPlan(env.name, env.gate, source, config.evals, name, chosen, plans, notes)
 
 
-def _environment(environments: Any, name: str | None) -> Any:
+def _environment(environments: Sequence[Environment], name: str | None) -> Environment:
     if name is None:
         return environments[0]
     found = next((e for e in environments if e.name == name), None)

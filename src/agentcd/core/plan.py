@@ -16,9 +16,9 @@ from enum import StrEnum
 from agentcd.core.diff import AgentDiff, AgentStatus, Side, compare_workspaces
 from agentcd.core.drift import DriftState
 from agentcd.core.load import LoadedAgent, Workspace
-from agentcd.core.model import Project, Requirement
+from agentcd.core.model import Project
 from agentcd.core.plan_env import EnvCell, LedgerState, env_cell
-from agentcd.core.plan_eval import EvalResult, combine_verdicts
+from agentcd.core.plan_eval import AgentEval, EvalResult, EvalStatus, agent_eval
 from agentcd.core.plan_load import InvalidAgent, Snapshot
 from agentcd.core.policy import Finding, Severity
 from agentcd.core.risk import Risk
@@ -30,23 +30,6 @@ class GateVerdict(StrEnum):
     FAIL = "fail"
     INCONCLUSIVE = "inconclusive"
     PENDING = "pending"  # nothing failed, but a required eval has not run on the head
-
-
-class EvalStatus(StrEnum):
-    EVALUATED = "evaluated"  # a result for the head digest
-    STALE = "stale"  # results only for other digests (an older push)
-    NOT_RUN = "not_run"  # the agent has eval suites, no report covers it
-    NO_SUITES = "no_suites"
-    REMOVED = "removed"
-
-
-@dataclass(frozen=True, slots=True)
-class AgentEval:
-    status: EvalStatus
-    verdict: Verdict | None
-    results: tuple[EvalResult, ...]  # for the head digest
-    stale: tuple[EvalResult, ...]  # for another digest
-    required_in: tuple[str, ...]  # environments whose gate requires an eval verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +160,7 @@ def _agent_plan(
 ) -> AgentPlan:
     loaded = head.agent(diff.name)
     envs = _environment_cells(diff.name, head.project, loaded, inputs.ledger)
-    evaluation = _agent_eval(diff, loaded, head.project, inputs.evals)
+    evaluation = agent_eval(loaded, head.project, [r for r in inputs.evals if r.agent == diff.name])
     return AgentPlan(
         number=number,
         diff=diff,
@@ -203,25 +186,6 @@ def _environment_cells(
 def _base_path(name: str, base: Snapshot | None) -> str | None:
     found = base.workspace.agent(name) if base else None
     return found.path if found else None
-
-
-def _agent_eval(
-    diff: AgentDiff, loaded: LoadedAgent | None, project: Project, evals: Sequence[EvalResult]
-) -> AgentEval:
-    required = tuple(e.name for e in project.environments if e.gate.eval is Requirement.REQUIRED)
-    if loaded is None:
-        return AgentEval(EvalStatus.REMOVED, None, (), (), required)
-    mine = [r for r in evals if r.agent == diff.name]
-    current = tuple(r for r in mine if r.digest == loaded.digest)
-    stale = tuple(r for r in mine if r.digest != loaded.digest)
-    verdict = combine_verdicts(r.verdict for r in current)
-    if current:
-        status = EvalStatus.EVALUATED
-    elif stale:
-        status = EvalStatus.STALE
-    else:
-        status = EvalStatus.NOT_RUN if loaded.suites else EvalStatus.NO_SUITES
-    return AgentEval(status, verdict, current, stale, required)
 
 
 def _policy_items(head: Sequence[Finding], base: Sequence[Finding]) -> tuple[PolicyItem, ...]:

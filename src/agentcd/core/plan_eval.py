@@ -1,4 +1,4 @@
-"""Eval reports as the plan reads them: per agent, the verdict, pass rate and new failures. No I/O.
+"""Eval reports as the plan reads them, and what they say about one agent's head. No I/O.
 
 The input is a parsed `agentcd eval --format json` report (`report_version` 1, docs/eval.md);
 only the fields the plan shows are read, and a malformed report is an error naming its field.
@@ -6,10 +6,13 @@ only the fields the plan shows are read, and a malformed report is an error nami
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
+from agentcd.core.load import LoadedAgent
+from agentcd.core.model import Project, Requirement
 from agentcd.core.verdict import Verdict
 from agentcd.errors import DefinitionError
 
@@ -134,3 +137,39 @@ def combine_verdicts(verdicts: Iterable[Verdict]) -> Verdict | None:
         if verdict in found:
             return verdict
     return None
+
+
+class EvalStatus(StrEnum):
+    EVALUATED = "evaluated"  # a result for the head digest
+    STALE = "stale"  # results only for other digests (an older push)
+    NOT_RUN = "not_run"  # the agent has eval suites, no report covers it
+    NO_SUITES = "no_suites"
+    REMOVED = "removed"
+
+
+@dataclass(frozen=True, slots=True)
+class AgentEval:
+    status: EvalStatus
+    verdict: Verdict | None
+    results: tuple[EvalResult, ...]  # for the head digest
+    stale: tuple[EvalResult, ...]  # for another digest
+    required_in: tuple[str, ...]  # environments whose gate requires an eval verdict
+
+
+def agent_eval(
+    head: LoadedAgent | None, project: Project, results: Sequence[EvalResult]
+) -> AgentEval:
+    """One agent's results (`head` None: removed); only its head digest's results count."""
+    required = tuple(e.name for e in project.environments if e.gate.eval is Requirement.REQUIRED)
+    if head is None:
+        return AgentEval(EvalStatus.REMOVED, None, (), (), required)
+    current = tuple(r for r in results if r.digest == head.digest)
+    stale = tuple(r for r in results if r.digest != head.digest)
+    if current:
+        status = EvalStatus.EVALUATED
+    elif stale:
+        status = EvalStatus.STALE
+    else:
+        status = EvalStatus.NOT_RUN if head.suites else EvalStatus.NO_SUITES
+    verdict = combine_verdicts(r.verdict for r in current)
+    return AgentEval(status, verdict, current, stale, required)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from agentcd.core.diff import AgentStatus, Change, ChangeKind
 from agentcd.core.drift import DriftState
-from agentcd.core.plan import AgentEval, AgentPlan, EvalStatus, PolicyItem
+from agentcd.core.plan import AgentPlan, PolicyItem
 from agentcd.core.plan_env import EnvCell
-from agentcd.core.plan_eval import EvalResult
+from agentcd.core.plan_eval import AgentEval, EvalResult, EvalStatus
 from agentcd.core.risk import Risk
 from agentcd.core.verdict import Verdict
 from agentcd.render import plan_words as w

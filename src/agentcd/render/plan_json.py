@@ -7,9 +7,9 @@ import json
 from typing import Any
 
 from agentcd.core.diff import Change, Side
-from agentcd.core.plan import AgentEval, AgentPlan, PlanView, PolicyItem
+from agentcd.core.plan import AgentPlan, PlanView, PolicyItem
 from agentcd.core.plan_env import AfterMerge, EnvCell, LedgerState, Running
-from agentcd.core.plan_eval import EvalResult
+from agentcd.core.plan_eval import AgentEval, EvalResult
 
 SCHEMA_VERSION = 1
 

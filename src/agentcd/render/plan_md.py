@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from agentcd.core.diff import Change, ChangeKind, Side
 from agentcd.core.drift import DriftState
 from agentcd.core.marker import COMMENT_CAP
-from agentcd.core.plan import AgentPlan, EvalStatus, PlanView
+from agentcd.core.plan import AgentPlan, PlanView
 from agentcd.core.plan_env import EnvCell
+from agentcd.core.plan_eval import EvalStatus
 from agentcd.core.risk import Risk
 from agentcd.render import plan_words as w
 from agentcd.render.markdown import code_span, escape_text
@@ -216,8 +217,8 @@ def _footer(view: PlanView) -> str:
     parts = [f"{w.plural(c.changed, 'agent')} {'changes' if c.changed == 1 else 'change'}"]
     parts += [f"{n} {label}" for n, label in _totals(view) if n]
     parts.append(f"gate {w.GATE[view.verdict]}")
-    if view.report_url:
-        parts.append(w.link("run and job summary", view.report_url))
+    # No link to this run here: it changes every run, and an unchanged plan must not be
+    # rewritten. The link appears in the note when the comment had to be shortened.
     return "---\n\n" + " · ".join(parts) + "\n"
 
 

@@ -42,25 +42,46 @@ def test_append_takes_the_next_sequence_number_only(ledger: Ledger) -> None:
 
 def test_finish_moves_in_progress_to_a_final_status_once(ledger: Ledger) -> None:
     ledger.append(dep(1, "a", Status.IN_PROGRESS, finished_at=None))
-    done = ledger.finish("a", "prod", 1, status=Status.SUCCEEDED, finished_at=T0,
-                         platform_versions={"version": "3"}, note="")  # fmt: skip
+    done = ledger.finish(
+        "a",
+        "prod",
+        1,
+        status=Status.SUCCEEDED,
+        finished_at=T0,
+        platform_versions={"version": "3"},
+        note="",
+    )
     assert (done.status, done.finished_at, done.platform_versions) == (
-        Status.SUCCEEDED, T0, {"version": "3"})  # fmt: skip
+        Status.SUCCEEDED,
+        T0,
+        {"version": "3"},
+    )
     assert ledger.history() == (done,)
     with pytest.raises(SequenceTaken) as again:
-        ledger.finish("a", "prod", 1, status=Status.FAILED, finished_at=T0,
-                      platform_versions={}, note="late")  # fmt: skip
+        ledger.finish(
+            "a", "prod", 1, status=Status.FAILED, finished_at=T0, platform_versions={}, note="late"
+        )
     assert again.value.holder == done
     with pytest.raises(SequenceTaken):
-        ledger.finish("a", "prod", 2, status=Status.FAILED, finished_at=T0,
-                      platform_versions={}, note="")  # fmt: skip
+        ledger.finish(
+            "a", "prod", 2, status=Status.FAILED, finished_at=T0, platform_versions={}, note=""
+        )
 
 
 def test_history_filters_and_orders(ledger: Ledger) -> None:
-    for record in (dep(1, "a", agent="z"), dep(1, "a"), dep(2, "b"), dep(1, "a", environment="dev")):
+    for record in (
+        dep(1, "a", agent="z"),
+        dep(1, "a"),
+        dep(2, "b"),
+        dep(1, "a", environment="dev"),
+    ):
         ledger.append(record)
     assert [(r.environment, r.agent, r.seq) for r in ledger.history()] == [
-        ("dev", "a", 1), ("prod", "a", 1), ("prod", "a", 2), ("prod", "z", 1)]  # fmt: skip
+        ("dev", "a", 1),
+        ("prod", "a", 1),
+        ("prod", "a", 2),
+        ("prod", "z", 1),
+    ]
     assert [r.seq for r in ledger.history(agent="a", environment="prod")] == [1, 2]
     assert [r.agent for r in ledger.history(agent="z")] == ["z"]
 
@@ -74,9 +95,16 @@ def test_bundles_are_kept_by_digest(ledger: Ledger, example_artifact: dict[str, 
 
 
 def test_eval_verdicts_are_appended_in_order(ledger: Ledger) -> None:
-    first = EvalRecord(agent="a", artifact_digest=digest("a"), environment="test",
-                       verdict=EvalVerdict.FAIL, recorded_at=T0)  # fmt: skip
-    second = first.model_copy(update={"verdict": EvalVerdict.PASS, "recorded_at": T0 + timedelta(1)})
+    first = EvalRecord(
+        agent="a",
+        artifact_digest=digest("a"),
+        environment="test",
+        verdict=EvalVerdict.FAIL,
+        recorded_at=T0,
+    )
+    second = first.model_copy(
+        update={"verdict": EvalVerdict.PASS, "recorded_at": T0 + timedelta(1)}
+    )
     ledger.record_eval(first)
     ledger.record_eval(second)
     ledger.record_eval(first.model_copy(update={"agent": "b"}))
@@ -139,8 +167,10 @@ def test_concurrent_appends_from_processes_have_exactly_one_winner(tmp_path: Pat
     ctx = multiprocessing.get_context("fork")
     for _ in range(3):
         barrier, results = ctx.Barrier(4), ctx.Queue()
-        procs = [ctx.Process(target=_append_from_process, args=(str(path), f"p{i}", barrier, results))
-                 for i in range(4)]  # fmt: skip
+        procs = [
+            ctx.Process(target=_append_from_process, args=(str(path), f"p{i}", barrier, results))
+            for i in range(4)
+        ]
         for p in procs:
             p.start()
         for p in procs:

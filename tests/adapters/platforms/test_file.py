@@ -65,7 +65,11 @@ def test_read_live_returns_the_rendered_config(platform: FilePlatform) -> None:
     rendered = platform.render(release())
     platform.apply(rendered)
     live = platform.read_live("faq-bot", "prod")
-    assert (live.presence, live.deployment_digest, live.version) == (Presence.PRESENT, digest("A"), "1")
+    assert (live.presence, live.deployment_digest, live.version) == (
+        Presence.PRESENT,
+        digest("A"),
+        "1",
+    )
     assert config_digest(live.config or {}) == config_digest(rendered.config)
     assert platform.live_agents("prod") == ("faq-bot",)
     assert platform.live_agents("dev") == ()
@@ -118,8 +122,9 @@ def test_invoke_calls_the_configured_entrypoint_with_the_deployed_config(tmp_pat
         "def answer(config, request):\n"
         "    return {'output': config['agent']['instructions'] + request['input']}\n"
     )
-    platform = FilePlatform(tmp_path / "deployed", project_dir=tmp_path,
-                            invoker={"python": "echo_app:answer"})  # fmt: skip
+    platform = FilePlatform(
+        tmp_path / "deployed", project_dir=tmp_path, invoker={"python": "echo_app:answer"}
+    )
     platform.apply(platform.render(release()))
     assert platform.invoke("faq-bot", "prod", {"input": "hi"}) == {"output": "Answer.\nhi"}
     bare = FilePlatform(tmp_path / "deployed", project_dir=tmp_path)

@@ -21,7 +21,7 @@ from agentcd.core.eval_settings import (
     Judge as JudgeSettings,
 )
 
-__all__ = ["InvokeError", "Invoker", "Judge", "make_invoker", "make_judge"]
+__all__ = ["InvokeError", "Invoker", "JsonPoster", "Judge", "make_invoker", "make_judge"]
 
 
 def make_invoker(name: str, target: EvalTarget, *, root: Path, poster: JsonPoster) -> Invoker:

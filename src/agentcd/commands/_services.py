@@ -1,0 +1,71 @@
+"""The edges a promotion or rollback talks to, opened once per command for one environment."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from agentcd.adapters import clock, gitops
+from agentcd.adapters.backends import open_ledger, open_platform
+from agentcd.adapters.environ import CiContext, detect_ci
+from agentcd.adapters.ledger.protocol import Ledger
+from agentcd.adapters.platforms.protocol import Platform
+from agentcd.adapters.source import WorkTree
+from agentcd.core.ledger import EvalRecord
+from agentcd.core.load import load_project
+from agentcd.core.model import Environment, Project
+from agentcd.errors import ConfigError
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """The edges a deployment talks to, for one environment."""
+
+    project_dir: Path
+    project: Project
+    environment: Environment
+    previous: str | None
+    ledger: Ledger
+    platform: Platform
+    ci: CiContext
+    clock: Callable[[], datetime]
+    ref: str | None = None  # the git ref deployments are recorded with
+    unrecorded_evals: tuple[EvalRecord, ...] = ()  # --dry-run: read, used, not written
+
+
+def open_services(project_dir: Path, environment: str) -> Services:
+    project = load_project(WorkTree(project_dir))
+    env, previous = find_environment(project, environment)
+    ci = detect_ci()
+    return Services(
+        project_dir=project_dir,
+        project=project,
+        environment=env,
+        previous=previous,
+        ledger=open_ledger(project_dir, project.ledger),
+        platform=open_platform(project_dir, project, environment),
+        ci=ci,
+        clock=clock.utc_now,
+        ref=ci.ref or gitops.current_ref(project_dir),
+    )
+
+
+def find_environment(project: Project, name: str) -> tuple[Environment, str | None]:
+    """The environment and the one before it in promotion order."""
+    names = [e.name for e in project.environments]
+    if name not in names:
+        raise ConfigError(f"no environment named {name!r} (agentcd.yaml has {', '.join(names)})")
+    i = names.index(name)
+    return project.environments[i], names[i - 1] if i else None
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    actor: str
+    approvers: tuple[str, ...]
+
+
+def identity(svc: Services, actor: str | None, approvers: tuple[str, ...]) -> Identity:
+    return Identity(actor=actor or svc.ci.actor, approvers=tuple(dict.fromkeys(approvers)))
