@@ -6,6 +6,7 @@ interrupted. Commands are imported only when run, so `agentcd --version` stays f
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 import tempfile
@@ -18,6 +19,7 @@ import click
 from agentcd import __version__
 
 EXIT_OK, EXIT_ERROR, EXIT_NO, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+_GC_YOUNG_THRESHOLD = 50_000  # allocations between young collections (CPython's default: 700)
 
 # name -> (module, one-line help); the module exposes `command`, a click.Command.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -73,9 +75,15 @@ def group(ctx: click.Context, project_dir: Path) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI and map every outcome to an exit code; never lets a traceback through."""
+    """Run the CLI and map every outcome to an exit code; never lets a traceback through.
+
+    Without `argv` this is the process's entry point (the `agentcd` script, `python -m agentcd`).
+    """
     from agentcd.errors import AgentcdError
 
+    # Loading a project allocates objects that live until the end: collect young ones less often
+    # (a tenth of a 500-agent diff went to collections that found nothing to free).
+    gc.set_threshold(_GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
     try:
         result = group.main(args=list(argv) if argv is not None else None, standalone_mode=False)
     except click.exceptions.Exit as e:
@@ -92,6 +100,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except Exception:  # the one place a bug becomes exit 3 with a log, not a traceback
         return _report_bug()
+    finally:
+        if argv is None:
+            gc.freeze()  # the process exits next: its final collection need not walk the heap
     return result if isinstance(result, int) else EXIT_OK
 
 
