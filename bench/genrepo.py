@@ -47,7 +47,7 @@ class Size:
 
 FULL = Size()
 QUICK = Size(agents=50, changed=5, instructions_bytes=20_000)
-TINY = Size(agents=6, changed=3, instructions_bytes=600, tools=4, skills=2)
+TINY = Size(agents=8, changed=5, instructions_bytes=600, tools=4, skills=2)
 
 
 @dataclass(frozen=True)
@@ -69,8 +69,18 @@ def generate(path: Path, size: Size) -> BenchRepo:
     changed = changed_agents(size)
     for k, name in enumerate(changed):
         _CHANGES[k % len(_CHANGES)](path / "agents" / name, size)
-    head = _commit(path, "head: change some agents", tag="bench-head")
+    head = _commit(path, "changed: " + " ".join(changed), tag="bench-head")
     return BenchRepo(path=path, base=base, head=head, changed=changed)
+
+
+def open_repo(path: Path) -> BenchRepo:
+    """A repository `generate` made earlier (its commits are tagged bench-base, bench-head)."""
+    base, head = (_git(path, "rev-parse", f"{tag}^{{commit}}").strip() for tag in _TAGS)
+    message = _git(path, "log", "-1", "--format=%s", head).strip()
+    return BenchRepo(path, base, head, tuple(message.removeprefix("changed: ").split()))
+
+
+_TAGS = ("bench-base", "bench-head")
 
 
 def agent_name(i: int) -> str:

@@ -20,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.genrepo import FULL, QUICK, BenchRepo, Size, changed_agents, generate
+from bench.genrepo import FULL, QUICK, BenchRepo, Size, generate, open_repo
 from bench.measure import Run, Stats, agentcd_argv, measure, print_table
 
 GOAL_WALL_S = 1.5
@@ -49,16 +49,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _open_repo(path: Path, size: Size) -> BenchRepo:
-    if not path.exists():
-        return generate(path, size)
-
-    def rev(tag: str) -> str:
-        done = subprocess.run(["git", "rev-parse", tag], cwd=path, capture_output=True, check=True)
-        return done.stdout.decode().strip()
-
-    names = sorted(p.name for p in (path / "agents").iterdir())
-    reused = Size(agents=len(names), changed=size.changed * len(names) // size.agents)
-    return BenchRepo(path, rev("bench-base"), rev("bench-head"), changed_agents(reused))
+    return open_repo(path) if path.exists() else generate(path, size)
 
 
 def _bench(repo: BenchRepo, *, runs: int, judge: bool) -> int:

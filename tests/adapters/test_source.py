@@ -222,9 +222,10 @@ def test_git_tree_reads_exact_bytes(repo: Path) -> None:
 def test_git_tree_closes_its_reader(repo: Path) -> None:
     with GitTree(repo, "HEAD") as tree:
         tree.read("agentcd.yaml")
-        proc = tree._batch
+        assert tree._cat is not None
+        proc = tree._cat._proc
         assert isinstance(proc, subprocess.Popen)
-    assert proc.poll() == 0 and tree._batch is None
+    assert proc.poll() == 0 and tree._cat is None
 
 
 @pytest.mark.parametrize(

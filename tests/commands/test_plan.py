@@ -340,3 +340,33 @@ def test_comment_outside_ci_is_a_clear_error(cli, deployed: Deployed) -> None:
     )
     assert result.code == 1
     assert "--comment works in GitHub Actions or GitLab CI" in result.err
+
+
+def test_workflow_run_comments_on_the_fork_pull_request_found_by_its_head(
+    cli, deployed: Deployed, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The fork pattern: no pull request number in the event; found from the head itself."""
+    files = github_env(monkeypatch, deployed, tmp_path, deployed.head)
+    run = {
+        "id": 900,
+        "event": "pull_request",
+        "head_sha": deployed.head,
+        "head_branch": "warmer",
+        "head_repository": {"full_name": "someone/support-desk", "owner": {"login": "someone"}},
+        "pull_requests": [],
+    }
+    files["event.json"].write_text(json.dumps({"workflow_run": run}), encoding="utf-8")
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "workflow_run")
+    git(deployed.path, "checkout", "-q", "-b", "feature")
+    git(deployed.path, "branch", "-f", "main", deployed.base)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        fake = FakeGitHub(rsps).install()
+        fake.pulls.append({"number": 42, "sha": deployed.head, "label": "someone:warmer"})
+        fake.pulls.append({"number": 41, "sha": "0" * 40, "label": "someone:warmer"})
+        result = cli("plan", "--comment", cwd=deployed.path)
+        (comment,) = fake.on_issue(42)
+    assert result.code == 0, result
+    marker = parse_marker(comment.body)
+    assert marker is not None
+    assert (marker.change, marker.head, marker.run) == (42, deployed.head, 900)
+    assert "## agentcd plan · 2 of 3 agents change" in comment.body

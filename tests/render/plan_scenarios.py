@@ -17,11 +17,11 @@ from agentcd.core.drift import AgentDrift, LiveState, Presence, assess, config_d
 from agentcd.core.ledger import Deployment, Status, fold
 from agentcd.core.load import LoadedAgent, Workspace
 from agentcd.core.marker import Marker, with_marker
-from agentcd.core.plan import PlanInputs, PlanView, build_plan
+from agentcd.core.plan import PlanInputs, PlanView, build_plan, changed_agents
 from agentcd.core.plan_env import LedgerState
 from agentcd.core.plan_eval import EvalResult, read_eval_report
 from agentcd.core.plan_load import Snapshot, load_snapshot
-from agentcd.core.policy import check_workspace
+from agentcd.core.plan_policy import base_findings, change_findings
 from agentcd.core.promotion import make_release
 from agentcd.core.stats import wilson_interval
 from agentcd.render.plan_md import CommentOptions, render_markdown
@@ -84,6 +84,8 @@ class Scenario:
     def view(self) -> PlanView:
         base, head = snapshot(self.base, BASE_SHA), snapshot(self.head, HEAD_SHA)
         ledger = self._ledger(base.workspace)
+        changed = changed_agents(base, head)
+        findings = change_findings(head.workspace, base.workspace, changed)
         return build_plan(
             PlanInputs(
                 base=base,
@@ -92,8 +94,8 @@ class Scenario:
                 head_side=Side(label=f"revision {HEAD_SHA}", commit=HEAD_SHA),
                 ledger=ledger,
                 evals=self.evals,
-                findings=check_workspace(head.workspace),
-                base_findings=check_workspace(base.workspace),
+                findings=findings,
+                base_findings=base_findings(base.workspace, changed, findings),
                 change=self.change,
                 report_url=RUN_URL,
             )

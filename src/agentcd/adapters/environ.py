@@ -53,6 +53,10 @@ class CiContext:
     """`owner:branch` of the change's head, to find a pull request from a workflow_run."""
     fork: bool = False
     """The change comes from another repository (a fork)."""
+    run_id: int | None = None
+    """GITHUB_RUN_ID: this workflow run (whose environment approvals are read)."""
+    job_id: int | None = None
+    """CI_JOB_ID: this GitLab job (whose environment deployment holds the approvals)."""
 
 
 def detect_ci(environ: Mapping[str, str] | None = None) -> CiContext:
@@ -69,6 +73,11 @@ def secret(name: str, environ: Mapping[str, str] | None = None) -> str | None:
     """A secret (API key, token) by the name of the variable that holds it."""
     env = os.environ if environ is None else environ
     return env.get(name) or None
+
+
+def child_environment(extra: Mapping[str, str]) -> dict[str, str]:
+    """This process's environment plus `extra`, for a child process (git) that needs both."""
+    return {**os.environ, **extra}
 
 
 def _local_user() -> str:
@@ -102,6 +111,7 @@ def _github(env: Mapping[str, str]) -> CiContext:
         output_path=env.get("GITHUB_OUTPUT"),
         default_branch=(event.get("repository") or {}).get("default_branch"),
         comment_author=env.get("AGENTCD_COMMENT_AUTHOR") or None,
+        run_id=_number(run_id),
         **change,
     )
 
@@ -168,6 +178,7 @@ def _gitlab(env: Mapping[str, str]) -> CiContext:
         run_order=_number(env.get("CI_PIPELINE_ID")),
         comment_author=env.get("AGENTCD_COMMENT_AUTHOR") or None,
         fork=_is_gitlab_fork(env),
+        job_id=_number(env.get("CI_JOB_ID")),
     )
 
 

@@ -12,17 +12,17 @@ import bisect
 import os
 import posixpath
 import subprocess
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
 
+from agentcd.adapters.catfile import WINDOW, CatFile
 from agentcd.errors import SourceError
 
 _SKIP_DIRS = frozenset({".git", ".agentcd", "node_modules", ".venv", "__pycache__"})
-# Read-ahead per round trip: the requests stay far below any pipe buffer (no deadlock while
-# git's answers wait to be read), and the answers below a few agents' worth of files.
-_READ_AHEAD_FILES = 64
-_READ_AHEAD_BYTES = 1024 * 1024
+# Read-ahead: files up to this size, while read-ahead files not yet asked for stay below the cap.
+_AHEAD_FILE_BYTES = 256 * 1024
+_AHEAD_HELD_BYTES = 4 * 1024 * 1024
 
 
 class WorkTree:
@@ -94,9 +94,12 @@ class GitTree:
         self._dirs: set[str] = {""}
         self._load_listing()
         self._paths = sorted(self._entries)  # walk() takes a folder's slice by bisection
-        self._batch: subprocess.Popen[bytes] | None = None
-        self._fetched: dict[str, bytes] = {}  # read ahead, not yet asked for
-        self._asked: set[str] = set()
+        self._cat: CatFile | None = None
+        self._asked: set[str] = set()  # read (or being read): never read ahead again
+        self._pending: deque[str] = deque()  # requested, in request order
+        self._fetched: dict[str, bytes] = {}  # received, not yet read
+        self._held = 0  # bytes requested or received and not yet read
+        self._ahead = 0  # index in `_paths` up to which read-ahead has looked
 
     @property
     def label(self) -> str:
@@ -154,81 +157,77 @@ class GitTree:
 
     def read(self, path: str) -> bytes:
         self._asked.add(path)
-        if path not in self._fetched:
-            self._fetch([path, *self._read_ahead(path)])
-        return self._fetched.pop(path)
+        if path not in self._fetched and path not in self._pending:
+            self._request([path])
+        room = WINDOW - self._cat_file().in_flight
+        if room >= WINDOW // 2:
+            self._request(self._read_ahead(path, room))
+        while path not in self._fetched:
+            self._receive()
+        data = self._fetched.pop(path)
+        self._held -= self._entries[path][2]
+        return data
 
-    def _read_ahead(self, path: str) -> list[str]:
-        """The small files below `path`'s folder not read yet: definitions read their neighbours.
+    def _read_ahead(self, path: str, room: int) -> list[str]:
+        """Files after `path` in the listing, in its top folder, not read: likely read next.
 
-        Fetching them in the same round trip saves one `cat-file` exchange per file. Nothing is
-        read ahead from the project folder itself, which may hold the whole application.
+        Loading reads agent folders in listing order, so git inflates the next files while the
+        last ones are parsed. Nothing is read ahead for files in the project folder itself.
         """
-        folder = posixpath.dirname(path)
-        if not folder:
-            return []
+        top, slash, _ = path.partition("/")
+        start = bisect.bisect_right(self._paths, path)
+        if self._ahead > start and self._paths[self._ahead - 1].startswith(top + slash):
+            start = self._ahead  # looked at already
         out: list[str] = []
-        budget = _READ_AHEAD_BYTES
-        for other in self._below(folder):
+        held = self._held
+        i = start
+        while slash and i < len(self._paths) and len(out) < room:
+            other = self._paths[i]
+            if not other.startswith(top + slash):
+                break
             kind, _, size = self._entries[other]
-            fresh = other not in self._asked and other not in self._fetched
-            if kind == "file" and fresh and size <= budget:
+            seen = other in self._asked or other in self._pending or other in self._fetched
+            wanted = kind == "file" and size <= _AHEAD_FILE_BYTES and not seen
+            if wanted and held + size > _AHEAD_HELD_BYTES:
+                break
+            if wanted:
                 out.append(other)
-                budget -= size
-                if len(out) == _READ_AHEAD_FILES:
-                    break
+                held += size
+            i += 1
+        self._ahead = max(self._ahead, i)
         return out
 
-    def _fetch(self, paths: list[str]) -> None:
-        """Ask for every blob first, then read the answers: one round trip for all of them."""
-        proc = self._cat_file()
-        assert proc.stdin is not None and proc.stdout is not None
-        proc.stdin.write(b"".join(self._entries[p][1].encode() + b"\n" for p in paths))
-        proc.stdin.flush()
-        for path in paths:
-            header = proc.stdout.readline().split()
-            if len(header) != 3:
-                self._batch = None  # answers may still be queued: this process is unusable
-                proc.kill()
-                proc.wait()
-                raise SourceError(
-                    f"reading {path!r} at {self.rev}: git cat-file answered {header!r}"
-                )
-            self._fetched[path] = _read_exact(proc.stdout, int(header[2]) + 1)[:-1]
+    def _request(self, paths: list[str]) -> None:
+        self._cat_file().request([self._entries[p][1] for p in paths])
+        self._pending.extend(paths)
+        self._held += sum(self._entries[p][2] for p in paths)
 
-    def _cat_file(self) -> subprocess.Popen[bytes]:
-        if self._batch is None:
-            self._batch = subprocess.Popen(
-                ["git", "cat-file", "--batch"],
-                cwd=self.cwd,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-            )
-        return self._batch
+    def _receive(self) -> None:
+        path = self._pending.popleft()
+        try:
+            self._fetched[path] = self._cat_file().receive()
+        except SourceError as e:
+            self.close()  # the process is out of step with the requests: start afresh
+            raise SourceError(f"reading {path!r} at {self.rev}: {e}") from e
+
+    def _cat_file(self) -> CatFile:
+        if self._cat is None:
+            self._cat = CatFile(self.cwd)
+        return self._cat
 
     def close(self) -> None:
-        if self._batch is not None:
-            assert self._batch.stdin is not None
-            self._batch.stdin.close()
-            self._batch.wait()
-            self._batch = None
+        if self._cat is not None:
+            self._cat.close()
+            self._cat = None
+        self._pending.clear()
+        self._fetched.clear()
+        self._held = 0
 
     def __enter__(self) -> GitTree:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _read_exact(stream: IO[bytes], n: int) -> bytes:
-    chunks = []
-    while n > 0:
-        chunk = stream.read(n)
-        if not chunk:
-            raise SourceError("reading from git: the stream ended early")
-        chunks.append(chunk)
-        n -= len(chunk)
-    return b"".join(chunks)
 
 
 def rev_parse(cwd: Path, rev: str) -> str:

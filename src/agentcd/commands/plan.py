@@ -36,7 +36,8 @@ from agentcd.core.marker import COMMENT_CAP, Marker, with_marker
 from agentcd.core.plan import GateVerdict, PlanInputs, PlanView, build_plan, changed_agents
 from agentcd.core.plan_eval import EvalResult
 from agentcd.core.plan_load import Snapshot, load_snapshot
-from agentcd.core.policy import Finding, check_workspace
+from agentcd.core.plan_policy import base_findings, change_findings
+from agentcd.core.policy import Finding
 from agentcd.core.tree import Tree
 from agentcd.errors import AgentcdError, SourceError
 from agentcd.render.plan_json import render_json
@@ -139,9 +140,12 @@ def load_sides(root: Path, revisions: Revisions) -> Sides:
         base = _load(base_tree, optional=True)
         head = _load(head_tree, optional=False)
         assert head is not None
-        findings = locate_findings(head_tree, check_workspace(head.workspace))
-        base_findings = check_workspace(base.workspace) if base else ()
-    return Sides(base, head, findings, base_findings)
+        changed = changed_agents(base, head)
+        found = change_findings(head.workspace, base.workspace if base else None, changed)
+        findings = locate_findings(head_tree, found)
+        # The base is checked only to tell new findings from old ones.
+        old = base_findings(base.workspace, changed, findings) if base and findings else ()
+    return Sides(base, head, findings, old)
 
 
 @contextmanager

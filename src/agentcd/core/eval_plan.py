@@ -5,6 +5,9 @@ the eval settings (targets, judge, budget) and every agent's suites come from th
 each difference in the head is named in `notes`. An agent new in the head is judged by its
 own suites, and the report says so. An agent without suites is left out unless the
 environment requires an eval, where it makes the verdict inconclusive (no evidence).
+
+A `platform` target (configured, or the built-in `platform` / `platform:ENV`) evaluates what an
+environment runs: it names that environment here, and cannot be paired with a base revision.
 """
 
 from __future__ import annotations
@@ -13,10 +16,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from agentcd.core.eval_settings import EvalSettings, EvalTarget
+from agentcd.core.eval_settings import EvalSettings, EvalTarget, PlatformTarget
 from agentcd.core.load import LoadedAgent, LoadedSuite, Workspace
 from agentcd.core.model import Environment, Gate, Requirement
 from agentcd.errors import ConfigError
+
+BUILTIN_PLATFORM = "platform"  # `--target platform` or `platform:ENV`, unless configured
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +61,8 @@ def plan_eval(
     env = _environment(config.environments, environment)
     notes = _config_notes(head, base, env.name)
     name, chosen = _target(config.evals, target)
+    if isinstance(chosen, PlatformTarget):
+        chosen = _deployed_in(chosen, config.environments, env, paired=base is not None)
     plans = tuple(_agent_plan(a, base) for a in _agents(head, agents))
     if env.gate.eval is not Requirement.REQUIRED:
         notes += tuple(f"{p.name} has no eval suites: not gated" for p in plans if not p.suites)
@@ -74,13 +81,39 @@ def _environment(environments: Sequence[Environment], name: str | None) -> Envir
 
 
 def _target(settings: EvalSettings, name: str | None) -> tuple[str, EvalTarget]:
+    builtin = _builtin_platform(name) if name and name not in settings.targets else None
+    if builtin is not None:
+        return name or BUILTIN_PLATFORM, builtin
     if not settings.targets:
-        raise ConfigError("evaluating: no eval target; add evals.targets to agentcd.yaml")
+        raise ConfigError(
+            "evaluating: no eval target; add evals.targets to agentcd.yaml "
+            "(or evaluate a deployment with --target platform)"
+        )
     chosen = name or settings.target or sorted(settings.targets)[0]
     if chosen not in settings.targets:
-        known = ", ".join(sorted(settings.targets))
+        known = ", ".join([*sorted(settings.targets), "platform[:ENV]"])
         raise ConfigError(f"evaluating: no eval target named {chosen!r} (known: {known})")
     return chosen, settings.targets[chosen]
+
+
+def _builtin_platform(name: str) -> PlatformTarget | None:
+    kind, colon, environment = name.partition(":")
+    if kind != BUILTIN_PLATFORM or (colon and not environment):
+        return None
+    return PlatformTarget(type="platform", environment=environment or None)
+
+
+def _deployed_in(
+    target: PlatformTarget, environments: Sequence[Environment], env: Environment, *, paired: bool
+) -> PlatformTarget:
+    """The platform target with its environment named: its own, else the gate's."""
+    if paired:
+        raise ConfigError(
+            "evaluating: a platform target runs only what the environment runs; it cannot be "
+            "paired with --base (leave --base out)"
+        )
+    deployed = _environment(environments, target.environment or env.name)
+    return target.model_copy(update={"environment": deployed.name})
 
 
 def _agents(head: Workspace, names: tuple[str, ...]) -> list[LoadedAgent]:

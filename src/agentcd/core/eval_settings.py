@@ -1,8 +1,9 @@
 """The `evals:` section of `agentcd.yaml`: eval targets, the judge endpoint, limits and cache.
 
 A target says how a case reaches the agent: `openai` (a Chat Completions endpoint given the
-artifact), `http` (the application's own endpoint), `command` (a subprocess) or `python` (a
-code-first entrypoint). No I/O; the adapters read these settings.
+artifact), `http` (the application's own endpoint), `command` (a subprocess), `python` (a
+code-first entrypoint) or `platform` (the agent an environment runs, through its platform
+adapter). No I/O; the adapters read these settings.
 """
 
 from __future__ import annotations
@@ -52,8 +53,19 @@ class PythonTarget(_Strict):
     )
 
 
+class PlatformTarget(_Strict):
+    """The agent deployed in an environment: its artifact digest is the one the ledger records
+    there, and each trial goes through that environment's platform adapter (`invoke`)."""
+
+    type: Literal["platform"]
+    environment: str | None = Field(
+        None, description="whose deployment to run; default: the environment of --env"
+    )
+
+
 EvalTarget = Annotated[
-    OpenAITarget | HttpTarget | CommandTarget | PythonTarget, Field(discriminator="type")
+    OpenAITarget | HttpTarget | CommandTarget | PythonTarget | PlatformTarget,
+    Field(discriminator="type"),
 ]
 
 

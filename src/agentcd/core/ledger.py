@@ -99,6 +99,9 @@ class EvalRecord(_Record):
     environment: str | None = Field(None, description="whose gate thresholds were applied")
     verdict: EvalVerdict
     report_digest: str | None = None
+    suite_digests: dict[str, str] = Field(default_factory=dict, description="suite path: digest")
+    target: str | None = Field(None, description="the eval target's name")
+    actor: str | None = None
     recorded_at: datetime
 
 
@@ -254,12 +257,13 @@ def deployments_by_digest(history: Iterable[Deployment]) -> Mapping[str, Deploym
 
 
 def evals_from_report(
-    data: Any, *, report_digest: str, recorded_at: datetime, where: str
+    data: Any, *, report_digest: str, recorded_at: datetime, where: str, actor: str | None = None
 ) -> tuple[EvalRecord, ...]:
     """The per-agent verdicts of an `agentcd eval --format json` report (report_version 1)."""
     if not isinstance(data, dict) or data.get("report_version") != 1:
         raise DefinitionError(where, "report_version", "not an agentcd eval report (version 1)")
     env = data.get("environment")
+    target = data.get("target") if isinstance(data.get("target"), dict) else {}
     records = []
     for i, agent in enumerate(data.get("agents") or []):
         try:
@@ -270,6 +274,9 @@ def evals_from_report(
                     environment=env,
                     verdict=EvalVerdict(agent["verdict"]),
                     report_digest=report_digest,
+                    suite_digests={s["path"]: s["digest"] for s in agent.get("suites") or []},
+                    target=target.get("name"),
+                    actor=actor,
                     recorded_at=recorded_at,
                 )
             )

@@ -91,7 +91,7 @@ def parse_yaml(text: str, *, path: str) -> Any:
     """Parse one YAML document into JSON-shaped data, or raise DefinitionError naming `path`."""
     loader = _Loader(text)  # safe: a restricted SafeLoader, its constructors build plain data
     try:
-        data = build_document(loader, max_depth=MAX_DEPTH)
+        document = build_document(loader, max_depth=MAX_DEPTH)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -105,8 +105,9 @@ def parse_yaml(text: str, *, path: str) -> Any:
         raise DefinitionError(path, "", f"a value does not fit its explicit YAML tag ({e})") from e
     finally:
         loader.dispose()
-    _check_size(data, path=path)
-    return data
+    if document.aliased or document.events > MAX_NODES:  # else nesting was checked as it parsed
+        _check_size(document.data, path=path)
+    return document.data
 
 
 def _check_size(data: Any, *, path: str) -> None:

@@ -83,8 +83,8 @@ class PlanInputs:
     head_side: Side
     ledger: LedgerState
     evals: tuple[EvalResult, ...] = ()
-    findings: tuple[Finding, ...] = ()  # on the head
-    base_findings: tuple[Finding, ...] = ()
+    findings: tuple[Finding, ...] = ()  # on the head: changed agents and the project file
+    base_findings: tuple[Finding, ...] = ()  # the same, on the base
     change: int | None = None
     report_url: str | None = None
 
@@ -99,7 +99,6 @@ class PlanView:
     unchanged: tuple[str, ...]
     invalid: tuple[InvalidAgent, ...]
     project_findings: tuple[PolicyItem, ...]  # agentcd.yaml
-    other_findings: int  # on agents this change leaves alone
     verdict: GateVerdict
     verdict_reasons: tuple[str, ...]
     counts: Counts
@@ -124,7 +123,6 @@ def build_plan(inputs: PlanInputs) -> PlanView:
         _agent_plan(n, d, head, _findings_of(d.name, head, inputs.base, items), inputs)
         for n, d in enumerate(changed, start=1)
     )
-    shown = {i.finding for a in agents for i in a.findings}
     project_items = tuple(i for i in items if i.finding.file == "agentcd.yaml")
     verdict, reasons = _verdict(agents, inputs.head.invalid, inputs.findings)
     return PlanView(
@@ -136,7 +134,6 @@ def build_plan(inputs: PlanInputs) -> PlanView:
         unchanged=tuple(d.name for d in diffs if d.status is AgentStatus.UNCHANGED),
         invalid=inputs.head.invalid,
         project_findings=project_items,
-        other_findings=len(items) - len(shown) - len(project_items),
         verdict=verdict,
         verdict_reasons=reasons,
         counts=_counts(diffs, agents, inputs.head.invalid, inputs.findings),

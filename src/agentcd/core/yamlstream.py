@@ -38,7 +38,16 @@ class _Open:
     merges: list[dict[str, Any]] | None = None
 
 
-def build_document(loader: Any, *, max_depth: int) -> Any:
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A document's plain data; `events` is at least the number of values written in it."""
+
+    data: Any
+    events: int
+    aliased: bool
+
+
+def build_document(loader: Any, *, max_depth: int) -> Document:
     """The one document in `loader`'s stream as plain data (None when the stream is empty).
 
     `loader` is a PyYAML loader class instance (C or Python) without path resolvers.
@@ -46,8 +55,8 @@ def build_document(loader: Any, *, max_depth: int) -> Any:
     loader.get_event()  # stream start
     start = loader.get_event()
     if isinstance(start, yaml.StreamEndEvent):
-        return None
-    data = _build(loader, max_depth, _plain_resolver(loader.__class__))
+        return Document(None, events=0, aliased=False)
+    document = _build(loader, max_depth, _plain_resolver(loader.__class__))
     end = loader.get_event()
     if not isinstance(end, yaml.StreamEndEvent):
         raise ComposerError(
@@ -56,16 +65,19 @@ def build_document(loader: Any, *, max_depth: int) -> Any:
             "but found another document",
             end.start_mark,
         )
-    return data
+    return document
 
 
-def _build(loader: Any, max_depth: int, resolve: Callable[[str], str]) -> Any:
+def _build(loader: Any, max_depth: int, resolve: Callable[[str], str]) -> Document:
     anchors: dict[str, Any] = {}
     stack: list[_Open] = []
     value: Any = None
+    events = 0
+    aliased = False
     while True:
         event = loader.get_event()
         kind = type(event)
+        events += 1
         if kind is yaml.ScalarEvent:
             value, mark = _scalar(loader, event, stack, resolve), event.start_mark
             if event.anchor is not None:
@@ -81,9 +93,9 @@ def _build(loader: Any, max_depth: int, resolve: Callable[[str], str]) -> Any:
         elif kind is yaml.AliasEvent:
             if event.anchor not in anchors:
                 raise ComposerError(None, None, "found undefined alias", event.start_mark)
-            value, mark = anchors[event.anchor], event.start_mark
+            value, mark, aliased = anchors[event.anchor], event.start_mark, True
         else:  # document end
-            return value
+            return Document(value, events=events, aliased=aliased)
         if stack:
             _add(stack[-1], value, mark)
 

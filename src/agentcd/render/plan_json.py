@@ -46,7 +46,6 @@ def plan_data(view: PlanView) -> dict[str, Any]:
         "unchanged": list(view.unchanged),
         "invalid": [{"name": i.name, "path": i.path, "error": i.error} for i in view.invalid],
         "project_findings": [_finding(i) for i in view.project_findings],
-        "other_findings": view.other_findings,
         "report_url": view.report_url,
     }
 

@@ -204,11 +204,6 @@ def _invalid(view: PlanView) -> str:
 
 def _project(view: PlanView) -> str:
     lines = [policy_line(i) for i in view.project_findings]
-    if view.other_findings:
-        lines.append(
-            f"- {w.plural(view.other_findings, 'finding')} on agents this change leaves alone "
-            "(`agentcd validate`)"
-        )
     return "**Policy: project**\n\n" + "\n".join(lines) + "\n" if lines else ""
 
 

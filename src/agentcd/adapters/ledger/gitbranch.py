@@ -1,0 +1,226 @@
+"""One branch of a git remote as a store of files, read and written with plumbing only.
+
+Reading fetches the branch into a private ref (`refs/agentcd/<branch>`) and reads its tree with
+`ls-tree` and `cat-file --batch`. Writing builds a commit with `hash-object`, a temporary index
+(`GIT_INDEX_FILE`) and `commit-tree`, then pushes it with `--force-with-lease` on the commit it
+was built on: the push is the compare-and-set. The user's working tree, index and HEAD are
+never touched, and no hook runs.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agentcd.adapters.environ import child_environment
+from agentcd.adapters.ledger.protocol import LedgerError
+
+PRIVATE_REFS = "refs/agentcd/"
+_IDENTITY = {
+    "GIT_AUTHOR_NAME": "agentcd",
+    "GIT_AUTHOR_EMAIL": "agentcd@users.noreply.invalid",
+    "GIT_COMMITTER_NAME": "agentcd",
+    "GIT_COMMITTER_EMAIL": "agentcd@users.noreply.invalid",
+}
+# The token reaches git through the environment of the one child process, never its arguments.
+_HELPER = (
+    '!f() { test "$1" = get && printf "username=%s\\npassword=%s\\n" '
+    '"$AGENTCD_GIT_USERNAME" "$AGENTCD_GIT_PASSWORD"; }; f'
+)
+_QUIET = ("-c", "gc.auto=0", "-c", "maintenance.auto=false", "-c", "core.hooksPath=/dev/null")
+_CONFLICTS = ("stale info", "non-fast-forward", "fetch first", "failed to update ref", "lock")
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@")
+_ACCESS_HINT = (
+    "check the remote and the credentials: on GitHub grant the job `contents: write` and keep "
+    "actions/checkout's `persist-credentials`; on GitLab set AGENTCD_GITLAB_TOKEN to an access "
+    "token with `write_repository` (see docs/ci.md)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """HTTP credentials for the remote (a CI token); ignored for ssh and local remotes."""
+
+    username: str
+    token: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Tree:
+    """The branch at one commit (None: the branch does not exist): path -> blob id."""
+
+    commit: str | None
+    files: Mapping[str, str]
+
+
+class GitBranch:
+    """`branch` of `remote` (a remote's name, a URL, a path, or `.` for this repository)."""
+
+    def __init__(
+        self, cwd: Path, *, remote: str, branch: str, credentials: Credentials | None = None
+    ) -> None:
+        self.cwd, self.remote, self.branch = cwd, remote, branch
+        self._credentials = credentials
+        self._target: str | None = None
+
+    @property
+    def private_ref(self) -> str:
+        return PRIVATE_REFS + self.branch
+
+    def where(self) -> str:
+        """The branch and remote for messages, without credentials."""
+        url = self._remote_url()
+        shown = f"{self.remote} ({url})" if url and url != self.remote else self.remote
+        return self._redact(f"branch {self.branch} of {shown}")
+
+    # ------------------------------------------------------------ reading
+
+    def fetch(self) -> Tree:
+        """The branch as the remote has it now."""
+        refspec = f"+refs/heads/{self.branch}:{self.private_ref}"
+        args = ("fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--no-recurse-submodules")
+        done = self._run(*args, self.target(), refspec, check=False, remote=True)
+        if done.returncode == 0:
+            commit = self._run("rev-parse", "--verify", self.private_ref).stdout.decode().strip()
+            return Tree(commit, self.list(commit))
+        error = done.stderr.decode("utf-8", "replace")
+        if "couldn't find remote ref" in error:
+            self._run("update-ref", "-d", self.private_ref, check=False)
+            return Tree(None, {})
+        raise LedgerError(f"reading the ledger: fetching {self.where()}: {self._explain(error)}")
+
+    def list(self, commit: str) -> dict[str, str]:
+        out = self._run("ls-tree", "-r", "-z", "--full-tree", commit).stdout.decode("utf-8")
+        files = {}
+        for entry in filter(None, out.split("\0")):
+            meta, path = entry.split("\t", 1)
+            files[path] = meta.split()[2]
+        return files
+
+    def read(self, blob_ids: Iterable[str]) -> dict[str, bytes]:
+        """The contents of blobs, by id, in one `cat-file --batch`."""
+        ids = list(dict.fromkeys(blob_ids))
+        if not ids:
+            return {}
+        out = self._run("cat-file", "--batch", stdin="".join(i + "\n" for i in ids).encode())
+        data, pos, found = out.stdout, 0, {}
+        for blob_id in ids:
+            end = data.index(b"\n", pos)
+            header = data[pos:end].split()
+            if len(header) != 3:
+                raise LedgerError(f"reading the ledger {self.where()}: object {blob_id} is missing")
+            size = int(header[2])
+            found[blob_id] = data[end + 1 : end + 1 + size]
+            pos = end + 2 + size
+        return found
+
+    # ------------------------------------------------------------ writing
+
+    def commit(self, base: Tree, changes: Mapping[str, bytes], message: str) -> Tree:
+        """A new commit on top of `base` with `changes` (path -> content); nothing is pushed."""
+        with tempfile.TemporaryDirectory(prefix="agentcd-ledger-") as tmp:
+            index = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+            blobs = self._hash(Path(tmp), changes)
+            if base.commit:
+                self._run("read-tree", base.commit, env=index)
+            entries = "".join(f"100644 {blobs[p]}\t{p}\0" for p in sorted(changes))
+            self._run("update-index", "-z", "--index-info", stdin=entries.encode(), env=index)
+            tree = self._run("write-tree", env=index).stdout.decode().strip()
+        parents = ("-p", base.commit) if base.commit else ()
+        commit = self._run(
+            "commit-tree", tree, *parents, "-F", "-", stdin=message.encode(), env=_IDENTITY
+        )
+        return Tree(commit.stdout.decode().strip(), {**base.files, **blobs})
+
+    def _hash(self, folder: Path, changes: Mapping[str, bytes]) -> dict[str, str]:
+        paths = sorted(changes)
+        files = []
+        for n, path in enumerate(paths):
+            file = folder / f"blob-{n}"
+            file.write_bytes(changes[path])
+            files.append(str(file))
+        stdin = "".join(f + "\n" for f in files).encode()
+        out = self._run("hash-object", "-w", "--no-filters", "--stdin-paths", stdin=stdin)
+        return dict(zip(paths, out.stdout.decode().split(), strict=True))
+
+    def push(self, tree: Tree, *, expected: str | None) -> bool:
+        """Make the branch `tree.commit` if it still is `expected`; False when it moved."""
+        assert tree.commit is not None
+        ref = f"refs/heads/{self.branch}"
+        lease = f"--force-with-lease={ref}:{expected or ''}"
+        done = self._run(
+            "push", "--porcelain", "--no-verify", "--quiet", lease, self.target(),
+            f"{tree.commit}:{ref}", check=False, remote=True,
+        )  # fmt: skip
+        if done.returncode == 0:
+            self._run("update-ref", self.private_ref, tree.commit)
+            return True
+        out = done.stdout.decode("utf-8", "replace")
+        rejected = next((line for line in out.splitlines() if line.startswith("!")), None)
+        if rejected and any(reason in rejected for reason in _CONFLICTS):
+            return False
+        reason = rejected.split("\t")[-1] if rejected else done.stderr.decode("utf-8", "replace")
+        raise LedgerError(f"writing the ledger: pushing to {self.where()}: {self._explain(reason)}")
+
+    # ------------------------------------------------------------ git
+
+    def target(self) -> str:
+        """What fetch and push address: the remote as configured, or, when we hold a token for
+        an HTTP remote, its URL without any credentials in it (ours are used instead)."""
+        if self._target is None:
+            url = self._remote_url() if self._credentials else None
+            use_url = url is not None and url.lower().startswith(("https://", "http://"))
+            self._target = _USERINFO.sub(r"\1", url) if use_url and url else self.remote
+        return self._target
+
+    def _remote_url(self) -> str | None:
+        if "://" in self.remote:
+            return self.remote
+        done = self._run("remote", "get-url", self.remote, check=False)
+        return done.stdout.decode().strip() or None if done.returncode == 0 else None
+
+    def _run(
+        self,
+        *args: str,
+        stdin: bytes | None = None,
+        env: Mapping[str, str] | None = None,
+        check: bool = True,
+        remote: bool = False,
+    ) -> subprocess.CompletedProcess[bytes]:
+        extra = {"LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0", **(env or {})}
+        config: tuple[str, ...] = _QUIET
+        if remote and self._credentials and self.target() != self.remote:
+            extra["AGENTCD_GIT_USERNAME"] = self._credentials.username
+            extra["AGENTCD_GIT_PASSWORD"] = self._credentials.token
+            config += ("-c", "credential.helper=", "-c", f"credential.helper={_HELPER}")
+        try:
+            done = subprocess.run(
+                ["git", *config, *args], cwd=self.cwd, input=stdin, capture_output=True,
+                env=child_environment(extra), check=False,
+            )  # fmt: skip
+        except OSError as e:
+            raise LedgerError(f"using the git ledger: cannot run git: {e}") from e
+        if check and done.returncode != 0:
+            error = done.stderr.decode("utf-8", "replace").strip()
+            raise LedgerError(f"using the git ledger in {self.cwd}: git {args[0]}: {error}")
+        return done
+
+    def _explain(self, error: str) -> str:
+        lines = [line.strip() for line in error.splitlines() if line.strip()]
+        text = self._redact("; ".join(line.removeprefix("fatal: ") for line in lines[:3]))
+        if "does not appear to be a git repository" in text and "/" not in self.remote:
+            return (
+                f"{text} (add the remote with `git remote add {self.remote} URL`, or set "
+                "`ledger.remote` in agentcd.yaml to a URL, a path, or `.` for this repository)"
+            )
+        return f"{text} ({_ACCESS_HINT})"
+
+    def _redact(self, text: str) -> str:
+        text = _USERINFO.sub(r"\1***@", text)
+        if self._credentials and self._credentials.token:
+            text = text.replace(self._credentials.token, "***")
+        return text
