@@ -75,6 +75,20 @@ def measure(label: str, argv: Sequence[str], *, cwd: Path, runs: int, warmup: in
     return Stats(label, tuple(_check(label, run_once(argv, cwd=cwd)) for _ in range(runs)))
 
 
+def measure_interleaved(
+    commands: Sequence[tuple[str, Sequence[str]]], *, cwd: Path, runs: int, warmup: int = 1
+) -> list[Stats]:
+    """Like `measure` for several commands, taking turns: load that comes and goes on a shared
+    machine then weighs on each alike, which keeps their ratios honest."""
+    timed: dict[str, list[Run]] = {label: [] for label, _ in commands}
+    for round_ in range(warmup + runs):
+        for label, argv in commands:
+            run = _check(label, run_once(argv, cwd=cwd))
+            if round_ >= warmup:
+                timed[label].append(run)
+    return [Stats(label, tuple(timed[label])) for label, _ in commands]
+
+
 def _check(label: str, run: Run) -> Run:
     if run.code != 0:
         raise SystemExit(f"{label}: exited {run.code}")

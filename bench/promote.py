@@ -1,6 +1,7 @@
-"""Promotion at scale with the `file` platform and the SQLite ledger, as whole processes.
+"""Promotion at scale with the `file` platform, as whole processes.
 
-- `agentcd promote --env dev` of 50 agents built from the committed HEAD (goal: <= 3 s);
+- `agentcd promote --env dev` of 50 agents built from the committed HEAD, with the SQLite
+  ledger (goal: <= 3 s) and with the git ledger pushing to a local bare remote (goal: <= 10 s);
 - `agentcd status` over 500 agents deployed to 3 environments (goal: <= 1 s).
 
     python bench/promote.py [--quick] [--runs N]
@@ -20,7 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.measure import Stats, agentcd_argv, measure, print_table, run_once
 
-GOALS = {"promote": 3.0, "status": 1.0}
+GOALS = {"promote": 3.0, "promote-git": 10.0, "status": 1.0}
+SQLITE_LEDGER = "ledger: {backend: sqlite, path: .agentcd/ledger.db}"
 PROJECT = """\
 apiVersion: agentcd.dev/v1
 kind: Project
@@ -91,6 +93,28 @@ def bench_promote(work: Path, agents: int, runs: int) -> Stats:
     return Stats(f"promote {agents} agents to dev", tuple(timed))
 
 
+def bench_promote_git(work: Path, agents: int, runs: int) -> Stats:
+    """The same promotion with `ledger: {backend: git}`: every run pushes to a fresh bare
+    `origin`, one commit for the claims and one for the outcomes."""
+    template = write_project(work / "promote-git-template", agents)
+    config = template / "agentcd.yaml"
+    config.write_text(config.read_text().replace(SQLITE_LEDGER, "ledger: {backend: git}"))
+    git(template, "commit", "-q", "-am", "the git ledger")
+    argv = [*agentcd_argv(), "promote", "--env", "dev", "--format", "json"]
+    timed = []
+    for i in range(runs + 1):  # the first run warms caches and is not counted
+        copy, remote = work / f"promote-git-{i}", work / f"origin-{i}.git"
+        shutil.copytree(template, copy)
+        git(work, "init", "-q", "--bare", str(remote))
+        git(copy, "remote", "add", "origin", str(remote))
+        run = run_once(argv, cwd=copy)
+        if run.code != 0:
+            raise SystemExit(f"promote (git ledger) exited {run.code}")
+        if i:
+            timed.append(run)
+    return Stats(f"promote {agents} agents to dev, git ledger", tuple(timed))
+
+
 def bench_status(work: Path, agents: int, runs: int) -> Stats:
     """`status` once every agent runs in dev, test and prod."""
     root = write_project(work / "status", agents)
@@ -110,7 +134,11 @@ def main() -> None:
     promote_n, status_n = (10, 50) if args.quick else (50, 500)
     with tempfile.TemporaryDirectory(prefix="agentcd-bench-") as tmp:
         work = Path(tmp)
-        rows = [bench_promote(work, promote_n, args.runs), bench_status(work, status_n, args.runs)]
+        rows = [
+            bench_promote(work, promote_n, args.runs),
+            bench_promote_git(work, promote_n, args.runs),
+            bench_status(work, status_n, args.runs),
+        ]
     verdicts = {}
     for row, goal in zip(rows, GOALS.values(), strict=True):
         verdicts[row.label] = f"goal <= {goal:.1f} s: {'met' if row.median <= goal else 'MISSED'}"

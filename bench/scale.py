@@ -1,8 +1,8 @@
 """Scale benchmark: `agentcd diff` and `agentcd build --rev` on a generated 500-agent repository.
 
 Generates the repository (500 agents of 20 KB instructions, 10 tools, 3 skills; 50 changed
-between two commits), then times whole processes (wall time, best and median of N runs, the
-child's peak RSS) against a bare reader of the same blobs (`bench/bare_read.py`).
+between two commits), then times whole processes, taking turns (wall time, best and median of N
+runs, the child's peak RSS) against a bare reader of the same blobs (`bench/bare_read.py`).
 
     python -m bench.scale [--quick] [--runs N] [--repo DIR]
 
@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from bench.genrepo import FULL, QUICK, BenchRepo, Size, generate, open_repo
-from bench.measure import Run, Stats, agentcd_argv, measure, print_table
+from bench.measure import Stats, agentcd_argv, measure_interleaved, print_table
 
 GOAL_WALL_S = 1.5
 GOAL_RSS_MB = 150.0
@@ -34,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     size = QUICK if args.quick else FULL
     with tempfile.TemporaryDirectory(prefix="agentcd-bench-") as tmp:
         repo = _open_repo(args.repo or Path(tmp) / "repo", size)
-        print(f"repository: {size.agents} agents, {len(repo.changed)} changed, {repo.path}")
+        print(f"repository {repo.path}: {len(repo.changed)} agents changed")
         return _bench(repo, runs=args.runs, judge=not args.quick)
 
 
@@ -54,42 +53,21 @@ def _open_repo(path: Path, size: Size) -> BenchRepo:
 
 def _bench(repo: BenchRepo, *, runs: int, judge: bool) -> int:
     agentcd, a, b = agentcd_argv(), repo.base, repo.head
-    bare_both = measure("bare read A+B", _bare(repo, a, b), cwd=repo.path, runs=runs)
-    bare_head = measure("bare read B", _bare(repo, b), cwd=repo.path, runs=runs)
-    build = measure("build --rev B", [*agentcd, *_build(b)], cwd=repo.path, runs=runs)
-    rows, ratios = [bare_both, bare_head, build], {build.label: _ratio(build, bare_head)}
-    if _has_diff(agentcd, repo.path):
-        diff = measure("diff A..B", [*agentcd, *_diff(a, b)], cwd=repo.path, runs=runs)
-        _check_diff(diff, repo.changed)
-        rows.append(diff)
-        ratios[diff.label] = _ratio(diff, bare_both)
-        loaded = diff
-    else:
-        print("note: `agentcd diff` is not available; timing build --rev A then B instead")
-        build_a = measure("build --rev A", [*agentcd, *_build(a)], cwd=repo.path, runs=runs)
-        rows.append(build_a)
-        loaded = _sum("build A + build B", build_a, build)
-        rows.append(loaded)
-        ratios[loaded.label] = _ratio(loaded, bare_both)
-    print_table(rows, extra=ratios)
-    return _verdict(loaded, bare_both) if judge else 0
+    commands = [
+        ("bare read A+B", _bare(repo, a, b)),
+        ("bare read B", _bare(repo, b)),
+        ("build --rev B", [*agentcd, "build", "--rev", b, "--format", "json"]),
+        ("diff A..B", [*agentcd, "diff", "--base", a, "--head", b, "--format", "json"]),
+    ]
+    bare_both, bare_head, build, diff = measure_interleaved(commands, cwd=repo.path, runs=runs)
+    _check_diff(diff, repo.changed)
+    ratios = {build.label: _ratio(build, bare_head), diff.label: _ratio(diff, bare_both)}
+    print_table([bare_both, bare_head, build, diff], extra=ratios)
+    return _verdict(diff, bare_both) if judge else 0
 
 
 def _bare(repo: BenchRepo, *revs: str) -> list[str]:
     return [sys.executable, str(BARE_READ), str(repo.path), *revs]
-
-
-def _build(rev: str) -> list[str]:
-    return ["build", "--rev", rev, "--format", "json"]
-
-
-def _diff(base: str, head: str) -> list[str]:
-    return ["diff", "--base", base, "--head", head, "--format", "json"]
-
-
-def _has_diff(agentcd: list[str], cwd: Path) -> bool:
-    done = subprocess.run([*agentcd, "diff", "--help"], cwd=cwd, capture_output=True)
-    return done.returncode == 0
 
 
 def _check_diff(stats: Stats, expected: tuple[str, ...]) -> None:
@@ -98,17 +76,6 @@ def _check_diff(stats: Stats, expected: tuple[str, ...]) -> None:
     found = sorted(a["name"] for a in report["agents"] if a["status"] != "unchanged")
     if found != sorted(expected):
         raise SystemExit(f"diff reported {found}, expected {sorted(expected)}")
-
-
-def _sum(label: str, first: Stats, second: Stats) -> Stats:
-    """Two commands run one after the other: the i-th fastest of each, added."""
-    pairs = zip(_by_wall(first), _by_wall(second), strict=True)
-    runs = tuple(Run(x.wall + y.wall, max(x.max_rss_mb, y.max_rss_mb), 0, b"") for x, y in pairs)
-    return Stats(label, runs)
-
-
-def _by_wall(stats: Stats) -> list[Run]:
-    return sorted(stats.runs, key=lambda r: r.wall)
 
 
 def _ratio(stats: Stats, floor: Stats) -> str:

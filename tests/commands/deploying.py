@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from agentcd.adapters.ledger.sqlite import SqliteLedger
+from agentcd.adapters.backends import open_ledger
+from agentcd.adapters.ledger.protocol import Ledger
 from agentcd.adapters.source import WorkTree
 from agentcd.core.ledger import Deployment, EvalRecord, EvalVerdict
-from agentcd.core.load import load_workspace
+from agentcd.core.load import load_project, load_workspace
 from tests.conftest import git
 
 START = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
@@ -36,16 +37,38 @@ def clock_fixture(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return fixed
 
 
-@pytest.fixture(name="project")
-def project_fixture(repo: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """The example repository, with a fixed clock and actor; cwd is the project."""
+@pytest.fixture(name="project", params=["sqlite", "git"])
+def project_fixture(
+    request: pytest.FixtureRequest, repo: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """The example repository, with a fixed clock and actor; cwd is the project. Each test runs
+    with the SQLite ledger and with the git ledger on a branch of a bare remote."""
     monkeypatch.setenv("AGENTCD_ACTOR", "ana")
+    if request.param == "git":
+        use_git_ledger(repo, monkeypatch)
     monkeypatch.chdir(repo)
     yield repo
 
 
-def ledger(repo: Path) -> SqliteLedger:
-    return SqliteLedger(repo / ".agentcd" / "ledger.db")
+def use_git_ledger(repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`ledger: {backend: git}` in the committed config, `origin` a bare repository."""
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(repo.parent / "no-global-gitconfig"))
+    remote = repo.parent / "origin.git"
+    git(repo.parent, "init", "-q", "--bare", str(remote))
+    git(repo, "remote", "add", "origin", str(remote))
+    config = repo / "agentcd.yaml"
+    text = config.read_text(encoding="utf-8")
+    sqlite = "ledger: {backend: sqlite, path: .agentcd/ledger.db}"
+    assert sqlite in text
+    config.write_text(text.replace(sqlite, "ledger: {backend: git}"), encoding="utf-8")
+    git(repo, "commit", "-q", "--amend", "-a", "--no-edit")
+    return remote
+
+
+def ledger(repo: Path) -> Ledger:
+    """The project's own ledger, as its agentcd.yaml configures it."""
+    return open_ledger(repo, load_project(WorkTree(repo)).ledger)
 
 
 def history(repo: Path, environment: str | None = None) -> tuple[Deployment, ...]:
@@ -56,16 +79,17 @@ def record_passing_evals(repo: Path, environment: str) -> None:
     """What `agentcd eval --env E` records: a pass for each agent's working-tree digest."""
     ws = load_workspace(WorkTree(repo))
     book = ledger(repo)
-    for agent in ws.agents:
-        book.record_eval(
-            EvalRecord(
-                agent=agent.name,
-                artifact_digest=agent.digest,
-                environment=environment,
-                verdict=EvalVerdict.PASS,
-                recorded_at=START,
+    with book.batch():
+        for agent in ws.agents:
+            book.record_eval(
+                EvalRecord(
+                    agent=agent.name,
+                    artifact_digest=agent.digest,
+                    environment=environment,
+                    verdict=EvalVerdict.PASS,
+                    recorded_at=START,
+                )
             )
-        )
 
 
 def live_file(repo: Path, environment: str, agent: str) -> dict[str, object]:

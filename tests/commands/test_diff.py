@@ -7,10 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.commands.deploying import (  # noqa: F401 (fixtures)
+    clock_fixture,
+    project_fixture,
+    record_passing_evals,
+)
 from tests.conftest import git
 
 TRIAGE = Path("agents/support-triage/agent.yaml")
 FAQ = Path("agents/faq-bot/agent.yaml")
+AGENTS = {"faq-bot", "refund-bot", "support-triage"}
 
 
 def edit(repo: Path, path: Path, old: str, new: str) -> None:
@@ -217,3 +223,155 @@ def test_output_file(cli, repo: Path, tmp_path: Path, fmt: str) -> None:
     result = cli("diff", "--base", "HEAD", "--format", fmt, "--output", str(out), cwd=repo)
     assert result.code == 0 and result.out == ""
     assert "model.parameters.temperature" in out.read_text(encoding="utf-8")
+
+
+# --- `diff --env A --env B`: what two environments run, on a real SQLite ledger ------------
+
+
+def promote(cli, env: str) -> None:  # type: ignore[no-untyped-def]
+    result = cli("promote", "--env", env)
+    assert result.code == 0, result
+
+
+@pytest.fixture
+def deployed(cli, project: Path) -> Path:  # type: ignore[no-untyped-def]
+    """dev and test run the first commit; then support-triage changes and reaches dev only."""
+    promote(cli, "dev")
+    record_passing_evals(project, "test")
+    promote(cli, "test")
+    edit(project, TRIAGE, "temperature: 0.2", "temperature: 0.4")
+    instructions = project / "agents/support-triage/instructions.md"
+    instructions.write_text(instructions.read_text() + "Greet the customer by name.\n")
+    git(project, "commit", "-q", "-am", "warmer and friendlier")  # not the ledger's files
+    promote(cli, "dev")
+    return project
+
+
+def test_env_diff_shows_the_artifact_change_and_the_bindings_apart(cli, deployed: Path) -> None:
+    data = diff_json(cli, deployed, "--env", "test", "--env", "dev")
+    assert data["base"]["label"] == "environment test"
+    assert data["head"]["label"] == "environment dev"
+    statuses = {a["name"]: a["status"] for a in data["agents"]}
+    assert statuses == {
+        "faq-bot": "unchanged",
+        "refund-bot": "unchanged",
+        "support-triage": "changed",
+    }
+    assert paths(data, "support-triage") == ["instructions", "model.parameters.temperature"]
+    envs = data["environments"]
+    triage = next(b for b in envs["bindings"] if b["agent"] == "support-triage")
+    assert triage["changes"] == [
+        {
+            "name": "orders_api",
+            "base": "https://orders.test.example.com",
+            "head": "http://127.0.0.1:8081/orders",
+        },
+        {"name": "policies_kb", "base": "kb-test", "head": "kb-dev"},
+    ]
+    assert envs["live_in_sync"] is True
+    assert {n["state"] for side in ("base", "head") for n in envs[side]["live"]} == {"in_sync"}
+
+
+def test_env_diff_text_puts_artifacts_first_then_bindings_then_live_state(
+    cli, deployed: Path
+) -> None:
+    result = cli("diff", "--env", "test", "--env", "dev", cwd=deployed)
+    assert result.code == 0, result
+    out = result.out
+    marks = [
+        "support-triage: changed, medium risk",
+        "    ~ model.parameters.temperature  model parameter changed",
+        "bindings (expected to differ per environment): test → dev",
+        '    policies_kb  "kb-test" → "kb-dev"',
+        "live state",
+        "  dev: in sync: faq-bot, refund-bot, support-triage",
+    ]
+    assert all(m in out for m in marks), out
+    assert [out.index(m) for m in marks] == sorted(out.index(m) for m in marks)
+    artifact_part = out[: out.index("bindings (")]
+    assert "kb-dev" not in artifact_part and "orders_api" not in artifact_part
+
+
+def test_a_hand_edit_in_an_environment_is_a_live_note_and_exits_2(cli, deployed: Path) -> None:
+    live = deployed / ".agentcd/deployed/dev/support-triage.json"
+    live.write_text(live.read_text().replace("Greet the customer by name.", "Promise refunds."))
+    result = cli("diff", "--env", "test", "--env", "dev", "--exit-code", cwd=deployed)
+    assert result.code == 2, result
+    assert (
+        "  dev: support-triage is drifted — what runs is not its recorded release "
+        "(the live configuration differs from the approved one); run `agentcd drift --env dev`\n"
+    ) in result.out
+    assert "  test: in sync: faq-bot, refund-bot, support-triage\n" in result.out
+    assert "  dev: in sync: faq-bot, refund-bot\n" in result.out
+
+
+@pytest.mark.parametrize("hand_edit", [False, True])
+def test_only_bindings_differ_is_not_a_difference_unless_live_drifted(
+    cli, project: Path, hand_edit: bool
+) -> None:
+    promote(cli, "dev")
+    record_passing_evals(project, "test")
+    promote(cli, "test")
+    if hand_edit:
+        live = project / ".agentcd/deployed/test/faq-bot.json"
+        live.write_text(live.read_text().replace("kb-test", "kb-prod"))
+    result = cli("diff", "--env", "dev", "--env", "test", "--exit-code", "--format", "json")
+    assert result.code == (2 if hand_edit else 0), result
+    data = json.loads(result.out)
+    assert data["differs"] is False
+    assert {b["agent"] for b in data["environments"]["bindings"]} == AGENTS
+    assert data["environments"]["compared"] == sorted(AGENTS)
+    faq = next(n for n in data["environments"]["head"]["live"] if n["agent"] == "faq-bot")
+    assert faq["state"] == ("drifted" if hand_edit else "in_sync")
+
+
+def test_an_agent_in_one_environment_only_is_added(cli, project: Path) -> None:
+    promote(cli, "dev")
+    result = cli("diff", "--env", "test", "--env", "dev", "--format", "md", "--exit-code")
+    assert result.code == 2, result
+    assert "## agentcd diff · 3 of 3 agents changed" in result.out
+    assert "| `faq-bot` | added |" in result.out
+    assert "- `test`: no agent is deployed or running" in result.out
+    bindings = result.out[result.out.index("### Bindings") : result.out.index("### Live state")]
+    assert "No agent is deployed in both `test` and `dev`." in bindings
+
+
+def test_env_diff_agent_filter(cli, deployed: Path) -> None:
+    data = diff_json(cli, deployed, "--env", "test", "--env", "dev", "--agent", "faq-bot")
+    assert [a["name"] for a in data["agents"]] == ["faq-bot"]
+    assert [b["agent"] for b in data["environments"]["bindings"]] == ["faq-bot"]
+    assert [n["agent"] for n in data["environments"]["head"]["live"]] == ["faq-bot"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--env", "test"],
+            "--env takes exactly two environments (base, head), got 1 "
+            "(for example --env test --env OTHER)",
+        ),
+        (["--env", "a", "--env", "b", "--env", "c"], "got 3"),
+        (["--env", "test", "--env", "dev", "--base", "HEAD"], "not both"),
+        (["--env", "test", "--env", "dev", "--head", "HEAD"], "not both"),
+        (["--env", "test", "--env", "test"], "run `agentcd drift --env test`"),
+        (["--env", "test", "--env", "staging"], "diffing: no environment named 'staging'"),
+    ],
+)
+def test_env_usage_errors(cli, repo: Path, args: list[str], message: str) -> None:
+    result = cli("diff", *args, cwd=repo)
+    assert result.code == 1, result
+    assert message in result.err
+    assert "Traceback" not in result.err
+
+
+def test_an_unrecorded_agent_running_in_an_environment_is_noted(cli, deployed: Path) -> None:
+    folder = deployed / ".agentcd/deployed/test"
+    (folder / "stray-bot.json").write_text((folder / "faq-bot.json").read_text())
+    result = cli("diff", "--env", "test", "--env", "dev", "--agent", "stray-bot", cwd=deployed)
+    assert result.code == 0, result
+    assert (
+        "  test: stray-bot is drifted — what runs is not its recorded release "
+        "(runs something the ledger never recorded here); run `agentcd drift --env test`\n"
+    ) in result.out
+    assert "0 agents:" in result.out, "nothing recorded: no artifact to compare"

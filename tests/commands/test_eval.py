@@ -218,7 +218,10 @@ def test_junit_and_markdown_reports(cli: Any, repo: Path, tmp_path: Path) -> Non
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--target", "nope"), "no eval target named 'nope' (known: app, demo, demo-cli, model)"),
+        (
+            ("--target", "nope"),
+            "no eval target named 'nope' (known: app, demo, demo-cli, model, platform[:ENV])",
+        ),
         (("--env", "staging"), "no environment named 'staging'"),
         (("--agent", "ghost"), "no agent named ghost"),
         (("--base", "no-such-rev"), "no-such-rev"),
@@ -260,3 +263,40 @@ def test_an_agent_without_suites_is_only_gated_where_evals_are_required(
     assert "faq-bot has no eval suites: not gated" in data["notes"]
     code, data = report(cli, repo, "--env", "test")  # test: eval required
     assert (code, agent(data, "faq-bot")["verdict"]) == (2, "inconclusive")
+
+
+@pytest.mark.parametrize(
+    ("target", "loaded"),
+    [("demo", False), ("platform", False), ("model", True), ("app", True)],
+)
+def test_the_http_client_is_loaded_only_for_targets_that_speak_http(
+    repo: Path, target: str, loaded: bool
+) -> None:
+    """Start-up is part of every run's wall time: `requests` costs ~40 ms to import."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from agentcd.adapters.invokers import make_invoker\n"
+        "from agentcd.adapters.source import WorkTree\n"
+        "from agentcd.core.load import load_workspace\n"
+        "from agentcd.errors import ConfigError\n"
+        f"settings = load_workspace(WorkTree(Path({str(repo)!r}))).project.evals\n"
+        "try:\n"
+        f"    make_invoker({target!r}, settings.targets[{target!r}], root=Path({str(repo)!r}), "
+        "pool_size=1)\n"
+        "except (ConfigError, KeyError):\n"
+        "    pass  # no key, or the built-in target: only the imports matter here\n"
+        "print('requests' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PATH": os.environ.get("PATH", ""), "OPENAI_API_KEY": "k"},
+    )
+    assert done.stdout.strip() == str(loaded)

@@ -9,7 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT
+import pytest
+
+from tests.conftest import ROOT, git
 
 DOC = ROOT / "docs" / "promotion.md"
 
@@ -20,7 +22,19 @@ def loop_script() -> str:
     return match.group(1)
 
 
-def test_the_documented_loop_works_end_to_end(tmp_path: Path) -> None:
+FIRST_COMMIT = 'git init -q -b main && git add -A && git commit -q -m "Support desk agents"\n'
+
+
+def git_ledger_script() -> str:
+    """The documented switch to the git ledger, run right after the loop's first commit."""
+    blocks = re.findall(r"```sh\n(.*?)```", DOC.read_text(encoding="utf-8"), re.DOTALL)
+    found = [b for b in blocks if "ledger: {backend: git}" in b]
+    assert len(found) == 1, "docs/promotion.md lost its git ledger snippet"
+    return found[0]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "git"])
+def test_the_documented_loop_works_end_to_end(tmp_path: Path, backend: str) -> None:
     env = {
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
         "HOME": str(tmp_path),
@@ -33,6 +47,9 @@ def test_the_documented_loop_works_end_to_end(tmp_path: Path) -> None:
         "GIT_COMMITTER_EMAIL": "ana@example.invalid",
     }
     script = loop_script() + '\necho "PROJECT=$PWD"\n'
+    if backend == "git":
+        assert FIRST_COMMIT in script
+        script = script.replace(FIRST_COMMIT, FIRST_COMMIT + git_ledger_script())
     done = subprocess.run(
         ["bash", "-e", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
     )
@@ -54,3 +71,9 @@ def test_the_documented_loop_works_end_to_end(tmp_path: Path) -> None:
     status = out[out.index("AGENT ") :].splitlines()
     row = next(line for line in status if line.startswith("support-triage "))
     assert row.count("in sync") == 3  # dev, test and prod
+    if backend == "git":
+        assert not (project / ".agentcd" / "ledger.db").exists()
+        remote = project.parent / "ledger-remote.git"
+        lines = git(remote, "show", "agentcd-ledger:deployments/prod/support-triage.jsonl")
+        events = [json.loads(line)["event"] for line in lines.splitlines()]
+        assert events == ["claim", "finish"] * 3  # v1, v2, then v1 again by rollback

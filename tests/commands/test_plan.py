@@ -20,6 +20,7 @@ from agentcd.core.marker import parse_marker
 from tests.adapters.hosts.fake_github import REPO, FakeGitHub
 from tests.adapters.hosts.fake_gitlab import API, PROJECT, FakeGitLab
 from tests.conftest import git
+from tests.openapi.github_check import check_exchange
 from tests.render.markdown_structure import check_inert, check_structure
 
 TRIAGE = "agents/support-triage/agent.yaml"
@@ -248,6 +249,23 @@ def github_env(
     return files
 
 
+def checked_against_github(rsps: responses.RequestsMock) -> None:
+    """Every request and answer agrees with GitHub's REST description (tests/openapi)."""
+    problems = [
+        problem
+        for call in rsps.calls
+        for problem in check_exchange(
+            str(call.request.method),
+            str(call.request.url),
+            call.request.body,
+            call.response.status_code,
+            call.response.text,
+            api_url="https://api.github.com",
+        )
+    ]
+    assert not problems, "\n".join(problems)
+
+
 def read_outputs(path: Path) -> dict[str, str]:
     lines = path.read_text(encoding="utf-8").split("\n")
     out, i = {}, 0
@@ -274,6 +292,7 @@ def test_comments_on_github_and_writes_the_job_files(
         outputs = read_outputs(files["output"])
         again = cli("plan", "--comment", cwd=deployed.path)
         methods = [c.request.method for c in rsps.calls]
+        checked_against_github(rsps)
     marker = parse_marker(posted)
     assert marker is not None and marker.change == 42 and marker.head == head
     assert "## agentcd plan · 2 of 3 agents change" in posted
@@ -365,6 +384,7 @@ def test_workflow_run_comments_on_the_fork_pull_request_found_by_its_head(
         fake.pulls.append({"number": 41, "sha": "0" * 40, "label": "someone:warmer"})
         result = cli("plan", "--comment", cwd=deployed.path)
         (comment,) = fake.on_issue(42)
+        checked_against_github(rsps)
     assert result.code == 0, result
     marker = parse_marker(comment.body)
     assert marker is not None

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from agentcd.adapters.ledger.git import GitLedger
 from agentcd.adapters.ledger.sqlite import SqliteLedger
 from agentcd.adapters.platforms.file import FilePlatform
 from agentcd.core.ledger import PENDING_LEASE, Status
@@ -47,10 +48,11 @@ def _slow_apply() -> None:
 
 
 def _die_before_recording() -> None:
-    def die(self: SqliteLedger, *args: Any, status: Status, **kwargs: Any) -> Any:
+    def die(self: object, *args: Any, status: Status, **kwargs: Any) -> Any:
         os._exit(9)  # applied, but the process is killed before the ledger says so
 
     SqliteLedger.finish = die  # type: ignore[assignment, method-assign]
+    GitLedger.finish = die  # type: ignore[assignment, method-assign]
 
 
 def _die_before_applying() -> None:

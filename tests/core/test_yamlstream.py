@@ -59,7 +59,13 @@ def test_documents_match_pyyaml(text: str) -> None:
 
 
 WORDS = st.sampled_from(["a", "yes", "null", "1", "0x1F", "~", "<<", "=", "2026-10-01", " s "])
-SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | WORDS
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | WORDS
+)
 VALUES = st.recursive(
     SCALARS,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(WORDS, inner, max_size=4),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 
 from agentcd.adapters.ledger.protocol import SequenceTaken
@@ -70,3 +71,6 @@ class FakeLedger:
 
     def evals(self, *, agent: str | None = None) -> tuple[EvalRecord, ...]:
         return tuple(r for r in self.eval_records if agent is None or r.agent == agent)
+
+    def batch(self) -> AbstractContextManager[None]:
+        return nullcontext()

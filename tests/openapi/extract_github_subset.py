@@ -28,6 +28,7 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("get", "/repos/{owner}/{repo}/pulls"),
     ("post", "/repos/{owner}/{repo}/deployments"),
     ("post", "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses"),
+    ("get", "/repos/{owner}/{repo}/actions/runs/{run_id}/approvals"),
 )
 _KEEP = ("operationId", "parameters", "requestBody", "responses")
 _HERE = Path(__file__).resolve().parent

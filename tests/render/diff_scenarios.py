@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from agentcd.core.bundle import Bundle, make_bundle
 from agentcd.core.diff import DiffReport, Side, compare_workspaces
+from agentcd.core.drift import DriftState
+from agentcd.core.env_diff import EnvironmentSide, LiveNote, compare_environments
 
 COMMIT_A = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"
 COMMIT_B = "9f3c2e1d0c9b8a7f6e5d4c3b2a19f8e7d6c5b4a3"
@@ -202,7 +205,62 @@ def hostile() -> DiffReport:
     return report([changed(triage(), before)], [changed(triage(), after)], base_side=side)
 
 
+def environments() -> DiffReport:
+    """prod against test: an artifact change, an agent only in test, bindings, live state."""
+
+    def edit(a: dict[str, Any]) -> None:
+        a["instructions"] += "Greet the customer by name when you know it.\n"
+        a["model"]["parameters"]["temperature"] = 0.3
+
+    artifacts = report(
+        [triage(), faq_bot()],
+        [changed(triage(), edit), faq_bot(), refund_bot()],
+        base_side=Side("environment prod", COMMIT_A),
+        head_side=Side("environment test", None),
+    )
+    prod_bindings, test_bindings = (
+        {
+            "support-triage": {
+                "orders_api": "https://orders.example.com",
+                "policies_kb": "kb-prod",
+            },
+            "faq-bot": {"policies_kb": "kb-shared"},
+        },
+        {
+            "support-triage": {
+                "orders_api": "https://orders.test.example.com/?q=a|b",
+                "policies_kb": "kb-test",
+                "crm_mcp": "https://crm.test.example.com/mcp",
+            },
+            "faq-bot": {"policies_kb": "kb-shared"},
+            "refund-bot": {"crm_mcp": "https://crm.test.example.com/mcp"},
+        },
+    )
+    prod = EnvironmentSide(
+        "prod",
+        (
+            LiveNote("faq-bot", DriftState.IN_SYNC),
+            LiveNote(
+                "support-triage", DriftState.DRIFTED, ("changed on the platform: instructions",)
+            ),
+        ),
+    )
+    test = EnvironmentSide(
+        "test",
+        (
+            LiveNote("faq-bot", DriftState.IN_SYNC),
+            LiveNote("refund-bot", DriftState.UNKNOWN, ("refund-bot.json: permission denied",)),
+            LiveNote("support-triage", DriftState.IN_SYNC),
+        ),
+    )
+    comparison = compare_environments(
+        prod, test, base_bindings=prod_bindings, head_bindings=test_bindings
+    )
+    return replace(artifacts, environments=comparison)
+
+
 SCENARIOS: dict[str, Callable[[], DiffReport]] = {
+    "environments": environments,
     "one_agent_changed": one_agent_changed,
     "high_risk": high_risk,
     "added_and_removed": added_and_removed,

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from agentcd.render.diff_json import render_json
-from tests.render.diff_scenarios import SCENARIOS, high_risk, one_agent_changed
+from tests.render.diff_scenarios import SCENARIOS, environments, high_risk, one_agent_changed
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
@@ -37,3 +37,23 @@ def test_json_added_item_is_one_record_with_the_whole_item() -> None:
     assert added[0]["before"] is None
     assert added[0]["after"]["approval"] == "never"
     assert agent["risk"] == "high"
+
+
+def test_json_environments_keep_bindings_apart_with_null_for_unset() -> None:
+    data = json.loads(render_json(environments()))
+    assert data["version"] == 1
+    envs = data["environments"]
+    assert (envs["base"]["environment"], envs["head"]["environment"]) == ("prod", "test")
+    assert envs["live_in_sync"] is False
+    states = {n["agent"]: n["state"] for n in envs["head"]["live"]}
+    assert states == {"faq-bot": "in_sync", "refund-bot": "unknown", "support-triage": "in_sync"}
+    (triage,) = envs["bindings"]
+    assert triage["changes"][0] == {
+        "name": "crm_mcp",
+        "base": None,
+        "head": "https://crm.test.example.com/mcp",
+    }
+
+
+def test_json_without_environments_says_null() -> None:
+    assert json.loads(render_json(one_agent_changed()))["environments"] is None

@@ -9,7 +9,7 @@ from markdown_it import MarkdownIt
 
 from agentcd.render.diff_md import FOLD_LINES, MAX_DIFF_LINES, render_markdown
 from agentcd.render.markdown import ZWJ
-from tests.render.diff_scenarios import SCENARIOS, changed, hostile, report, triage
+from tests.render.diff_scenarios import SCENARIOS, changed, environments, hostile, report, triage
 
 
 def to_html(markdown: str) -> str:
@@ -34,7 +34,10 @@ def test_details_balanced_and_fences_closed(name: str) -> None:
     for token in fences:  # an unclosed fence runs to the end without its closing line
         assert token.map is not None
         assert lines[token.map[1] - 1] == token.markup, token.content
-    assert html.count("<h3>") == sum(1 for a in SCENARIOS[name]().agents if a.status != "unchanged")
+    report = SCENARIOS[name]()
+    sections = 2 if report.environments else 0  # bindings, live state
+    changed = sum(1 for a in report.agents if a.status != "unchanged")
+    assert html.count("<h3>") == changed + sections
 
 
 def test_hostile_text_stays_text() -> None:
@@ -81,3 +84,27 @@ def test_very_long_text_diffs_are_cut_with_a_note() -> None:
     (diff,) = [t for t in MarkdownIt("commonmark").parse(markdown) if t.type == "fence"]
     assert len(diff.content.splitlines()) == MAX_DIFF_LINES
     assert "51 more lines" in markdown
+
+
+def test_binding_values_stay_in_their_table_cells() -> None:
+    html = to_html(render_markdown(environments()))
+    table = html[html.index("<h3>Bindings") : html.index("<h3>Live state")]
+    rows = re.findall(r"<tr>(.*?)</tr>", table, flags=re.DOTALL)
+    cells = [re.findall(r"<t[dh]>(.*?)</t[dh]>", row) for row in rows]
+    assert all(len(row) == 4 for row in cells), "a `|` in a value must not split its cell"
+    assert cells[1][2] == "<em>(unset)</em>"
+    assert cells[2][3] == "<code>&quot;https://orders.test.example.com/?q=a|b&quot;</code>"
+
+
+def test_live_state_warns_about_drifted_and_unknown_only() -> None:
+    markdown = render_markdown(environments())
+    live = markdown[markdown.index("### Live state") :]
+    callout = [line for line in live.splitlines() if line.startswith("> - ")]
+    assert [line.split(" is ")[0] for line in callout] == [
+        "> - `prod`: `support-triage`",
+        "> - `test`: `refund-bot`",
+    ]
+    assert "unknown — its live state could not be read" in callout[1]
+    assert "in sync" not in callout[1]
+    order = [markdown.index(h) for h in ("### support-triage", "### Bindings", "### Live state")]
+    assert order == sorted(order), "artifact changes first, then bindings, then live state"

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
+from agentcd.core.drift import DriftState
+from agentcd.core.env_diff import EnvironmentSide, LiveNote, compare_environments
 from agentcd.render.diff_text import render_text
-from tests.render.diff_scenarios import SCENARIOS, changed, report, triage
+from tests.render.diff_scenarios import SCENARIOS, changed, faq_bot, report, triage
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
@@ -21,3 +25,49 @@ def test_terminal_escapes_in_user_text_are_made_visible() -> None:
     out = render_text(report([triage()], [changed(triage(), edit)]))
     assert "\x1b" not in out and "\x07" not in out
     assert "+\\x1b[2Jcleared" in out
+
+
+@pytest.mark.parametrize(
+    ("test_agents", "bindings_line", "test_line"),
+    [
+        (
+            ("faq-bot",),
+            "Every agent deployed in both has the same binding values in test and prod.",
+            "test: in sync: faq-bot",
+        ),
+        (
+            (),
+            "No agent is deployed in both test and prod.",
+            "test: no agent is deployed or running",
+        ),
+    ],
+)
+def test_environments_without_binding_differences(
+    test_agents: tuple[str, ...], bindings_line: str, test_line: str
+) -> None:
+    def env(name: str, agents: tuple[str, ...]) -> EnvironmentSide:
+        return EnvironmentSide(name, tuple(LiveNote(a, DriftState.IN_SYNC) for a in agents))
+
+    values = {"policies_kb": "kb-shared"}
+    comparison = compare_environments(
+        env("test", test_agents),
+        env("prod", ("faq-bot",)),
+        base_bindings={a: values for a in test_agents},
+        head_bindings={"faq-bot": values},
+    )
+    base = [faq_bot()] if test_agents else []
+    out = render_text(replace(report(base, [faq_bot()]), environments=comparison))
+    assert out.endswith(
+        "\n"
+        "bindings (expected to differ per environment): test → prod\n"
+        f"  {bindings_line}\n"
+        "\n"
+        "live state\n"
+        f"  {test_line}\n"
+        "  prod: in sync: faq-bot\n"
+    ), out
+
+
+def test_without_environments_there_are_no_environment_sections() -> None:
+    out = render_text(report([triage()], [triage()]))
+    assert "bindings" not in out and "live state" not in out

@@ -8,6 +8,8 @@ changes, which is what the eval gate is there to notice. It is not a real assist
 
 `respond(request)` speaks agentcd's target contract (version 1); run as a script it reads the
 request as JSON on stdin and writes the reply on stdout (the `command` target).
+`respond_deployed(config, request)` answers with what an environment runs (the `file`
+platform's invoker, for `agentcd eval --target platform`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,12 @@ def respond(request: dict[str, Any]) -> dict[str, Any]:
     handler = {"support-triage": agent.triage, "refund-bot": agent.refund, "faq-bot": agent.faq}
     output = handler.get(artifact["metadata"]["name"], agent.faq)(text)
     return {"output": output, "tool_calls": agent.calls, "usage": _usage(text, output)}
+
+
+def respond_deployed(config: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
+    """The deployed agent: `config` is the deployed file's `agent` and `bindings`; the request
+    carries no artifact, so what answers is what the environment runs."""
+    return respond({**request, "artifact": config["agent"]})
 
 
 class _Agent:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from agentcd.adapters.environ import CiContext, Host
+from agentcd.adapters.ledger.gitbranch import Credentials
 from agentcd.adapters.ledger.protocol import Ledger
 from agentcd.adapters.ledger.sqlite import SqliteLedger
 from agentcd.adapters.platforms.file import FilePlatform
@@ -13,14 +15,28 @@ from agentcd.core.model import Ledger as LedgerConfig
 from agentcd.errors import ConfigError
 
 
-def open_ledger(project_dir: Path, config: LedgerConfig) -> Ledger:
-    """The ledger `agentcd.yaml: ledger` names, relative to the project folder."""
+def open_ledger(project_dir: Path, config: LedgerConfig, ci: CiContext | None = None) -> Ledger:
+    """The ledger `agentcd.yaml: ledger` names, relative to the project folder; in CI, the git
+    ledger authenticates with the job's token (`ci`) when the remote is an HTTP URL."""
     if config.backend == "sqlite":
         return SqliteLedger(project_dir / config.path)
-    raise ConfigError(
-        f"agentcd.yaml: ledger.backend: {config.backend!r} is not available in this version "
-        "(use backend: sqlite)"
+    from agentcd.adapters.ledger.git import GitLedger
+
+    return GitLedger.open(
+        project_dir, remote=config.remote, branch=config.branch, credentials=_git_credentials(ci)
     )
+
+
+def _git_credentials(ci: CiContext | None) -> Credentials | None:
+    """GitHub's GITHUB_TOKEN (`contents: write`) or a GitLab access token (`write_repository`);
+    without one, git uses what the checkout configured (GitLab: CI_JOB_TOKEN in the URL)."""
+    if ci is None or not ci.token:
+        return None
+    if ci.host is Host.GITHUB:
+        return Credentials("x-access-token", ci.token)
+    if ci.host is Host.GITLAB:
+        return Credentials("oauth2", ci.token)
+    return None
 
 
 def open_platform(project_dir: Path, project: Project, environment: str) -> Platform:

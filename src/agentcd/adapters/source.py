@@ -112,21 +112,16 @@ class GitTree:
     def _load_listing(self) -> None:
         out = _git_bytes(self.cwd, "ls-tree", "-r", "-z", "-l", "--full-tree", self._commit)
         plen = len(self._prefix)
-        for record in out.split(b"\0"):
-            if not record:
+        # Records are "<mode> <type> <oid> <padded size>\t<path>"; only paths may be non-ASCII.
+        for record in out.decode("utf-8", "surrogateescape").split("\0"):
+            meta, _, path = record.partition("\t")
+            if not path or not path.startswith(self._prefix):
                 continue
-            meta, _, name = record.partition(b"\t")
-            mode, _, oid_size = meta.decode().partition(" ")
-            _, _, rest = oid_size.partition(" ")
-            oid, _, size = rest.strip().partition(" ")
-            path = name.decode("utf-8", "surrogateescape")
-            if not path.startswith(self._prefix):
-                continue
-            path = path[plen:]
+            mode, _, oid, size = meta.split()
             if mode == "160000":
                 continue  # a submodule: its files are another repository's
-            kind = "link" if mode == "120000" else "file"
-            self._entries[path] = (kind, oid, int(size.strip() or 0))
+            path = path[plen:]
+            self._entries[path] = ("link" if mode == "120000" else "file", oid, int(size))
             parent = posixpath.dirname(path)
             while parent not in self._dirs:
                 self._dirs.add(parent)

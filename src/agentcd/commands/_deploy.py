@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from agentcd.adapters import gitops
 from agentcd.adapters.ledger.protocol import LedgerError, SequenceTaken
-from agentcd.adapters.platforms.protocol import PlatformError
+from agentcd.adapters.platforms.protocol import PlatformError, Rendered
 from agentcd.commands._services import Identity, Services
 from agentcd.commands._services import find_environment as find_environment  # re-exported
 from agentcd.core.bundle import Bundle
@@ -158,6 +158,7 @@ def execute(
     any_refused = bool(outcomes) or any(
         planned_result(g, dry_run=dry_run) is Result.REFUSED for _, g in gated
     )
+    ready: list[tuple[Proposal, GateResult]] = []
     for proposal, result in gated:
         planned = planned_result(result, dry_run=dry_run or any_refused)
         if planned is not None:
@@ -173,13 +174,66 @@ def execute(
                 )
             )
         else:
-            outcomes.append(deploy(svc, proposal, result, who))
+            ready.append((proposal, result))
+    outcomes += deploy_all(svc, ready, who)
     outcomes.sort(key=lambda o: o.release.agent)
     return DeployReport(command, svc.environment.name, dry_run, tuple(outcomes))
 
 
-def deploy(svc: Services, proposal: Proposal, result: GateResult, who: Identity) -> AgentOutcome:
-    """Claim the next seq, apply, record. A lost claim is a refusal; a failed apply, a failure."""
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A release whose sequence number is ours, rendered and ready to apply."""
+
+    proposal: Proposal
+    result: GateResult
+    rendered: Rendered
+    record: Deployment
+
+
+def deploy_all(
+    svc: Services, ready: list[tuple[Proposal, GateResult]], who: Identity
+) -> list[AgentOutcome]:
+    """Claim every release (one ledger write), apply each, record the outcomes (one more write),
+    and mirror the run on the host. A lost claim is a refusal; a failed apply, a failure."""
+    claimed, refused = claim_all(svc, ready, who)
+    mirrored = svc.mirror.start([c.record for c in claimed])
+    try:
+        with svc.ledger.batch():
+            done = [apply(svc, c) for c in claimed]
+    except SequenceTaken as taken:
+        svc.mirror.finish(mirrored, succeeded=False)
+        raise LedgerError(f"recording the outcomes: {taken}") from None
+    except LedgerError:
+        svc.mirror.finish(mirrored, succeeded=False)
+        raise
+    svc.mirror.finish(mirrored, succeeded=all(o.result is Result.SUCCEEDED for o in done))
+    return refused + done
+
+
+def claim_all(
+    svc: Services, ready: list[tuple[Proposal, GateResult]], who: Identity
+) -> tuple[list[Claimed], list[AgentOutcome]]:
+    """Store the bundles and claim the next seq of every release, all or none of them when the
+    ledger writes them at once (a claim lost at the end of the batch refuses them all)."""
+    claimed: list[Claimed] = []
+    refused: list[AgentOutcome] = []
+    try:
+        with svc.ledger.batch():
+            for proposal, result in ready:
+                claim = _claim(svc, proposal, result, who)
+                if isinstance(claim, Claimed):
+                    claimed.append(claim)
+                else:
+                    refused.append(claim)
+    except SequenceTaken as lost:
+        detail = f"{lost}: try again"
+        return [], [AgentOutcome(p.release, r, Result.REFUSED, detail=detail) for p, r in ready]
+    return claimed, refused
+
+
+def _claim(
+    svc: Services, proposal: Proposal, result: GateResult, who: Identity
+) -> Claimed | AgentOutcome:
     release = proposal.release
     rendered = svc.platform.render(release)
     records = svc.ledger.history(agent=release.agent, environment=release.environment)
@@ -192,11 +246,17 @@ def deploy(svc: Services, proposal: Proposal, result: GateResult, who: Identity)
         svc.ledger.append(record)
     except SequenceTaken as lost:
         return AgentOutcome(release, result, Result.REFUSED, detail=f"{lost}: try again")
+    return Claimed(proposal, result, rendered, record)
+
+
+def apply(svc: Services, claim: Claimed) -> AgentOutcome:
+    """Apply a claimed release and record how it ended."""
+    release, record = claim.proposal.release, claim.record
     base = AgentOutcome(
-        release, result, Result.SUCCEEDED, seq=record.seq, rollback_to=proposal.rollback_of
+        release, claim.result, Result.SUCCEEDED, seq=record.seq, rollback_to=record.rollback_to
     )
     try:
-        versions = svc.platform.apply(rendered)
+        versions = svc.platform.apply(claim.rendered)
     except PlatformError as e:
         _finish(svc, record, Status.FAILED, versions={}, note=str(e))
         return replace(base, result=Result.FAILED, detail=str(e))

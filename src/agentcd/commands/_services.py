@@ -13,6 +13,7 @@ from agentcd.adapters.environ import CiContext, detect_ci
 from agentcd.adapters.ledger.protocol import Ledger
 from agentcd.adapters.platforms.protocol import Platform
 from agentcd.adapters.source import WorkTree
+from agentcd.commands._mirror import NO_MIRROR, Mirror, connect
 from agentcd.core.ledger import EvalRecord
 from agentcd.core.load import load_project
 from agentcd.core.model import Environment, Project
@@ -33,22 +34,27 @@ class Services:
     clock: Callable[[], datetime]
     ref: str | None = None  # the git ref deployments are recorded with
     unrecorded_evals: tuple[EvalRecord, ...] = ()  # --dry-run: read, used, not written
+    approvers: tuple[str, ...] = ()  # who approved this environment, as the CI host says
+    mirror: Mirror = NO_MIRROR  # the deployment on the host's Environments page
 
 
-def open_services(project_dir: Path, environment: str) -> Services:
+def open_services(project_dir: Path, environment: str, *, mirror: bool | None = None) -> Services:
     project = load_project(WorkTree(project_dir))
     env, previous = find_environment(project, environment)
     ci = detect_ci()
+    host = connect(ci, env.name, production=env == project.environments[-1], mirror=mirror)
     return Services(
         project_dir=project_dir,
         project=project,
         environment=env,
         previous=previous,
-        ledger=open_ledger(project_dir, project.ledger),
+        ledger=open_ledger(project_dir, project.ledger, ci),
         platform=open_platform(project_dir, project, environment),
         ci=ci,
         clock=clock.utc_now,
         ref=ci.ref or gitops.current_ref(project_dir),
+        approvers=host.approvers,
+        mirror=host.mirror,
     )
 
 
@@ -68,4 +74,6 @@ class Identity:
 
 
 def identity(svc: Services, actor: str | None, approvers: tuple[str, ...]) -> Identity:
-    return Identity(actor=actor or svc.ci.actor, approvers=tuple(dict.fromkeys(approvers)))
+    """The actor, and the approvers given (`--approver`) with those the CI host recorded."""
+    named = tuple(dict.fromkeys((*approvers, *svc.approvers)))
+    return Identity(actor=actor or svc.ci.actor, approvers=named)

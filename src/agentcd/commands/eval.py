@@ -1,5 +1,7 @@
 """`agentcd eval`: run the agents' eval suites on a target, head paired with base, and gate.
 
+With a `platform` target it evaluates what an environment runs (the digest the ledger records
+there); with `--record` it keeps each agent's verdict in the ledger for `promote`'s gate.
 Exit 0 when the gate passes, 2 when it fails or is inconclusive, 1 on errors.
 """
 
@@ -9,6 +11,7 @@ import sys
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,7 +19,7 @@ from agentcd.adapters.environ import Host, detect_ci
 from agentcd.adapters.eval_cache import EvalCache
 from agentcd.adapters.eval_progress import Progress
 from agentcd.adapters.eval_runner import Runner, RunnerOptions
-from agentcd.adapters.invokers import JsonPoster, make_invoker, make_judge
+from agentcd.adapters.invokers import Invoker, make_invoker, make_judge
 from agentcd.commands._common import (
     format_option,
     open_workspace,
@@ -27,12 +30,15 @@ from agentcd.commands._common import (
 from agentcd.commands._eval_jobs import build_jobs, needs_judge, score_jobs
 from agentcd.core.eval_plan import EvalPlan, plan_eval
 from agentcd.core.eval_report import EvalReport, RunStats, agent_report, overall
+from agentcd.core.eval_settings import PlatformTarget
 from agentcd.core.judge import judge_prompt_digest
+from agentcd.core.load import Workspace
 from agentcd.core.verdict import Verdict
 from agentcd.render.eval_json import render_json
-from agentcd.render.eval_junit import render_junit
-from agentcd.render.eval_markdown import render_markdown
-from agentcd.render.eval_text import render_text
+
+if TYPE_CHECKING:
+    from agentcd.core.ledger import EvalRecord
+    from agentcd.core.model import Project
 
 
 @click.command("eval")
@@ -46,6 +52,7 @@ from agentcd.render.eval_text import render_text
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
 @click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @click.option("--markdown", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--record", is_flag=True, help="Record each agent's verdict in the ledger.")
 @format_option("text", "json", "md")
 @output_option
 @click.pass_context
@@ -61,6 +68,7 @@ def command(
     cache_dir: Path | None,
     junit: Path | None,
     markdown: Path | None,
+    record: bool,
     fmt: str,
     output: Path | None,
 ) -> int:
@@ -70,34 +78,111 @@ def command(
         head = stack.enter_context(open_workspace(root, None))
         base = stack.enter_context(open_workspace(root, base_rev)) if base_rev else None
         plan = plan_eval(head, base, agents=agents, environment=environment, target=target)
-        cache = None if no_cache else EvalCache(cache_dir or root / plan.settings.cache)
         options = RunnerOptions(
             concurrency=concurrency,
             timeout_s=timeout or plan.settings.timeout_s,
             retries=plan.settings.retries,
             budget=plan.settings.budget,
         )
-        report = run_plan(plan, root=root, options=options, cache=cache)
-        base_commit = base.commit if base else None
+        cache = None if no_cache else EvalCache(cache_dir or root / plan.settings.cache)
+        report = evaluate(plan, head, root=root, options=options, cache=cache)
         report = replace(
-            report, head_commit=head.commit, base_rev=base_rev, base_commit=base_commit
+            report,
+            head_commit=head.commit,
+            base_rev=base_rev,
+            base_commit=base.commit if base else None,
         )
-    renderers = {"text": render_text, "json": render_json, "md": render_markdown}
-    write_output(renderers[fmt](report), output)
+    report_json = render_json(report)
+    write_output(report_json if fmt == "json" else _render(fmt, report), output)
     if junit is not None:
-        write_output(render_junit(report), junit)
+        write_output(_render("junit", report), junit)
     if markdown is not None:
-        write_output(render_markdown(report), markdown)
+        write_output(_render("md", report), markdown)
+    if record:
+        _announce(record_verdicts(root, head.project, report_json))
     return 0 if report.verdict is Verdict.PASS else 2
 
 
+def evaluate(
+    plan: EvalPlan,
+    head: Workspace,
+    *,
+    root: Path,
+    options: RunnerOptions,
+    cache: EvalCache | None,
+) -> EvalReport:
+    """Run the plan on its target; a `platform` target runs what its environment runs,
+    uncached, and only if that stays the same until the run ends."""
+    if not isinstance(plan.target, PlatformTarget):
+        invoker = make_invoker(
+            plan.target_name, plan.target, root=root, pool_size=options.concurrency
+        )
+        return run_plan(plan, invoker=invoker, options=options, cache=cache)
+    from agentcd.commands._eval_deployed import open_deployments
+
+    deployments = open_deployments(root, head.project, plan)
+    bound, evaluated = deployments.bind(plan)
+    report = run_plan(bound, invoker=deployments.invoker(bound), options=options, cache=None)
+    deployments.verify_unchanged(evaluated)
+    return report
+
+
+def record_verdicts(root: Path, project: Project, report_json: str) -> tuple[EvalRecord, ...]:
+    """Append each agent's verdict to the project's ledger, bound to the report's digest."""
+    import json
+
+    from agentcd.adapters import clock
+    from agentcd.adapters.backends import open_ledger
+    from agentcd.core.digest import digest_bytes
+    from agentcd.core.ledger import evals_from_report
+
+    ci = detect_ci()
+    records = evals_from_report(
+        json.loads(report_json),
+        report_digest=digest_bytes(report_json.encode("utf-8")),
+        recorded_at=clock.utc_now(),
+        where="the eval report",
+        actor=ci.actor,
+    )
+    ledger = open_ledger(root, project.ledger, ci)
+    with ledger.batch():  # one write for the run (on a git ledger: one commit, one push)
+        for one in records:
+            ledger.record_eval(one)
+    return records
+
+
+def _announce(records: tuple[EvalRecord, ...]) -> None:
+    for one in records:
+        click.echo(
+            f"recorded {one.agent} {one.artifact_digest}: {one.verdict.value} with "
+            f"{one.environment}'s thresholds (report {one.report_digest})",
+            err=True,
+        )
+
+
+def _render(fmt: str, report: EvalReport) -> str:
+    if fmt == "junit":
+        from agentcd.render.eval_junit import render_junit
+
+        return render_junit(report)
+    if fmt == "md":
+        from agentcd.render.eval_markdown import render_markdown
+
+        return render_markdown(report)
+    from agentcd.render.eval_text import render_text
+
+    return render_text(report)
+
+
 def run_plan(
-    plan: EvalPlan, *, root: Path, options: RunnerOptions, cache: EvalCache | None
+    plan: EvalPlan, *, invoker: Invoker, options: RunnerOptions, cache: EvalCache | None
 ) -> EvalReport:
     """Invoke every planned trial (head and base), score them, and decide."""
-    poster = JsonPoster(pool_size=options.concurrency)
-    invoker = make_invoker(plan.target_name, plan.target, root=root, poster=poster)
-    judge = make_judge(plan.settings.judge, poster=poster) if needs_judge(plan) else None
+    judge = (
+        make_judge(plan.settings.judge, pool_size=options.concurrency)
+        if needs_judge(plan)
+        else None
+    )
     jobs = build_jobs(plan)
     progress = Progress(len({j.key for j in jobs}), stream=sys.stderr, tty=_interactive())
     runner = Runner(invoker, judge=judge, options=options, cache=cache, progress=progress)

@@ -216,7 +216,7 @@ def _marker(ci: CiContext, view: PlanView) -> Marker | None:
 
 def _options(ci: CiContext, marker: Marker | None) -> CommentOptions:
     used = len(marker.render()) + 1 if marker else 0
-    where = "the job summary" if ci.host is Host.GITHUB else "the job's `plan.md` artifact"
+    where = "the job summary" if ci.host is Host.GITHUB else "the job artifacts"
     return CommentOptions(
         limit=COMMENT_CAP - used, sigil=ci_out.SIGILS.get(ci.host, "#"), full_report=where
     )

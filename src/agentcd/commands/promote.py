@@ -16,6 +16,7 @@ from agentcd.adapters.ledger.protocol import Ledger
 from agentcd.adapters.source import GitTree, WorkTree, head_commit
 from agentcd.commands._common import format_option, output_option, project_dir, write_output
 from agentcd.commands._deploy import Proposal, execute, exit_code
+from agentcd.commands._mirror import mirror_option
 from agentcd.commands._services import Services, find_environment, identity, open_services
 from agentcd.core.bundle import Bundle, make_bundle, read_bundle
 from agentcd.core.digest import DIGEST_RE, digest_bytes
@@ -53,6 +54,7 @@ from agentcd.render.deploy import render_json, render_text
 @click.option("--dry-run", is_flag=True, help="Decide and print; change nothing.")
 @click.option("--actor", default=None, help="Who promotes (default: the CI actor or user).")
 @click.option("--approver", "approvers", multiple=True, help="Who approved (repeatable).")
+@mirror_option
 @format_option("text", "json")
 @output_option
 @click.pass_context
@@ -67,6 +69,7 @@ def command(
     dry_run: bool,
     actor: str | None,
     approvers: tuple[str, ...],
+    mirror: bool | None,
     fmt: str,
     output: Path | None,
 ) -> int:
@@ -75,7 +78,7 @@ def command(
         raise ConfigError("promoting: give --bundle or --from, not both")
     if expected and not bundles:
         raise ConfigError("promoting: --expect-digest goes with --bundle")
-    svc = open_services(project_dir(ctx), environment)
+    svc = open_services(project_dir(ctx), environment, mirror=mirror)
     svc = record_eval_reports(svc, eval_reports, dry_run=dry_run)
     if bundles:
         proposals = from_bundles(svc, bundles, expected, agents)
@@ -126,8 +129,9 @@ def record_eval_reports(svc: Services, paths: tuple[Path, ...], *, dry_run: bool
         )
     if dry_run:
         return replace(svc, unrecorded_evals=tuple(records))
-    for record in records:
-        svc.ledger.record_eval(record)
+    with svc.ledger.batch():
+        for record in records:
+            svc.ledger.record_eval(record)
     return svc
 
 

@@ -11,6 +11,7 @@ import click
 
 from agentcd.commands._common import format_option, output_option, project_dir, write_output
 from agentcd.commands._deploy import Proposal, execute, exit_code
+from agentcd.commands._mirror import mirror_option
 from agentcd.commands._services import Services, identity, open_services
 from agentcd.commands.promote import stored_bundle
 from agentcd.core.gate import Decision, GateResult
@@ -29,6 +30,7 @@ from agentcd.render.deploy import render_json, render_text
 @click.option("--dry-run", is_flag=True, help="Decide and print; change nothing.")
 @click.option("--actor", default=None, help="Who rolls back (default: the CI actor or user).")
 @click.option("--approver", "approvers", multiple=True, help="Who approved (repeatable).")
+@mirror_option
 @format_option("text", "json")
 @output_option
 @click.pass_context
@@ -41,13 +43,14 @@ def command(
     dry_run: bool,
     actor: str | None,
     approvers: tuple[str, ...],
+    mirror: bool | None,
     fmt: str,
     output: Path | None,
 ) -> int:
     """Restore the last good deployment (or --to a digest) of agents in an environment."""
     if to is not None and len(agents) != 1:
         raise ConfigError("rolling back: --to needs exactly one --agent")
-    svc = open_services(project_dir(ctx), environment)
+    svc = open_services(project_dir(ctx), environment, mirror=mirror)
     slots = chosen_slots(svc, agents)
     proposals: list[Proposal] = []
     refused: list[AgentOutcome] = []

@@ -43,7 +43,11 @@ def normalize_text(text: str) -> str:
     """Line endings to LF, BOM dropped, trailing newlines collapsed to exactly one."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    text = text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text.endswith("\n") and not text.endswith("\n\n") and text != "\n":
+        return text  # already normal: spare copying it twice
+    text = text.rstrip("\n")
     return text + "\n" if text else ""
 
 
@@ -87,10 +91,11 @@ def canonicalize(data: dict[str, Any]) -> dict[str, Any]:
 
 def normalize_numbers(value: Any) -> Any:
     """JSON-shaped `value` with integral floats as integers; NaN and infinities refused."""
+    # Strings, the most common values, are returned as they are without a call.
     if isinstance(value, dict):
-        return {k: normalize_numbers(v) for k, v in value.items()}
+        return {k: v if isinstance(v, str) else normalize_numbers(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [normalize_numbers(v) for v in value]
+        return [v if isinstance(v, str) else normalize_numbers(v) for v in value]
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"{value!r} is not a finite number")

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from deepdiff import DeepDiff
 
 from agentcd.core.canonical import SET_KEYS, canonical_bytes, canonicalize
+from agentcd.core.env_diff import EnvironmentComparison
 from agentcd.core.risk import ABSENT, Keys, Risk, assess, highest
 
 # Collections compared by key, never by index: the key each item is addressed by.
@@ -99,11 +100,13 @@ class Side:
 
 @dataclass(frozen=True, slots=True)
 class DiffReport:
-    """The view model every diff renderer takes: both sides and each agent's comparison."""
+    """The view model every diff renderer takes: both sides and each agent's comparison, and
+    for two environments their bindings and live state, kept apart from the artifacts."""
 
     base: Side
     head: Side
     agents: tuple[AgentDiff, ...]
+    environments: EnvironmentComparison | None = None
 
     @property
     def differs(self) -> bool:

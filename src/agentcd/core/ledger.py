@@ -263,7 +263,8 @@ def evals_from_report(
     if not isinstance(data, dict) or data.get("report_version") != 1:
         raise DefinitionError(where, "report_version", "not an agentcd eval report (version 1)")
     env = data.get("environment")
-    target = data.get("target") if isinstance(data.get("target"), dict) else {}
+    target = data.get("target")
+    target_name = target.get("name") if isinstance(target, dict) else None
     records = []
     for i, agent in enumerate(data.get("agents") or []):
         try:
@@ -275,7 +276,7 @@ def evals_from_report(
                     verdict=EvalVerdict(agent["verdict"]),
                     report_digest=report_digest,
                     suite_digests={s["path"]: s["digest"] for s in agent.get("suites") or []},
-                    target=target.get("name"),
+                    target=target_name,
                     actor=actor,
                     recorded_at=recorded_at,
                 )

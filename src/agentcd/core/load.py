@@ -254,7 +254,10 @@ def _frontmatter_name(skill_md: str, path: str) -> Any:
 
 def _skill_file(tree: Tree, path: str, where: Where) -> str | bytes:
     """A skill's file as normalized text, or as bytes when it is binary (holds a NUL byte)."""
-    data = read_file(tree, resolve_path(tree, base="", ref=path, where=where), where=where)
+    real = path  # a walked path has no linked parent folder: only a link itself resolves
+    if tree.kind(path) != "file":
+        real = resolve_path(tree, base="", ref=path, where=where)
+    data = read_file(tree, real, where=where)
     if b"\0" in data:
         return data
     return normalize_text(decode_text(data, path=path))

@@ -34,6 +34,8 @@ def decode_text(data: bytes, *, path: str) -> str:
         ) from e
     if text.startswith(_BOM):
         text = text[1:]
+    if "\r" not in text:  # the usual case: one quick scan instead of two copies
+        return text
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from agentcd.core.diff import AgentDiff, Change, DiffReport, Side
+from agentcd.core.env_diff import AgentBindings, EnvironmentComparison, EnvironmentSide
 
 SCHEMA_VERSION = 1
 
@@ -18,6 +19,7 @@ def render_json(report: DiffReport) -> str:
         "differs": report.differs,
         "risk": report.risk.value if report.risk else None,
         "agents": [_agent(a) for a in report.agents],
+        "environments": _environments(report.environments) if report.environments else None,
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
@@ -52,3 +54,30 @@ def _change(change: Change) -> dict[str, Any]:
         diff = change.text_diff
         out["text_diff"] = {"unified": diff.unified, "added": diff.added, "removed": diff.removed}
     return out
+
+
+def _environments(envs: EnvironmentComparison) -> dict[str, Any]:
+    return {
+        "base": _environment(envs.base),
+        "head": _environment(envs.head),
+        "live_in_sync": envs.live_in_sync,
+        "compared": list(envs.compared),
+        "bindings": [_bindings(b) for b in envs.bindings],
+    }
+
+
+def _environment(side: EnvironmentSide) -> dict[str, Any]:
+    return {
+        "environment": side.environment,
+        "live": [
+            {"agent": n.agent, "state": n.state.value, "reasons": list(n.reasons)}
+            for n in side.live
+        ],
+    }
+
+
+def _bindings(agent: AgentBindings) -> dict[str, Any]:
+    return {
+        "agent": agent.agent,
+        "changes": [{"name": c.name, "base": c.base, "head": c.head} for c in agent.changes],
+    }

@@ -1,19 +1,32 @@
 """The Markdown rendering of a diff report, for pull-request comments and job summaries.
 
 Every piece of user text goes through `render.markdown`; long text diffs fold into
-`<details>` and very long ones are cut, so one agent cannot flood a comment.
+`<details>` and very long ones are cut, so one agent cannot flood a comment. Two environments
+add their bindings and live state after the artifact changes, each in its own section.
 """
 
 from __future__ import annotations
 
 from agentcd.core.diff import AgentDiff, AgentStatus, Change, ChangeKind, DiffReport, Side
 from agentcd.core.digest import short
+from agentcd.core.env_diff import AgentBindings, EnvironmentComparison
 from agentcd.core.risk import Risk
+from agentcd.render.diff_env import (
+    BINDINGS_TITLE,
+    LIVE_TITLE,
+    UNSET,
+    Style,
+    alarm_lines,
+    binding_value,
+    calm_lines,
+    same_bindings,
+)
 from agentcd.render.markdown import code_span, escape_html, escape_text, fence
 from agentcd.render.values import line_counts, show_value, shown_value
 
 FOLD_LINES = 12  # a text diff longer than this is folded into <details>
 MAX_DIFF_LINES = 200  # a text diff is cut here; the JSON output keeps it whole
+_STYLE = Style(name=code_span, text=escape_text, command=code_span)
 
 
 def render_markdown(report: DiffReport) -> str:
@@ -23,6 +36,8 @@ def render_markdown(report: DiffReport) -> str:
         block for block in (_warning(report), _table(changed), _unchanged(report)) if block
     )
     parts.extend(_agent(agent) for agent in changed)
+    if report.environments is not None:
+        parts.extend(_environments(report.environments))
     return "\n".join(parts)
 
 
@@ -110,3 +125,51 @@ def _text_diff(change: Change) -> str:
     if len(lines) <= FOLD_LINES:
         return f"{code_span(change.path)} diff ({line_counts(change)}):\n\n{block}"
     return f"<details><summary>{escape_html(title)}</summary>\n\n{block}\n</details>\n"
+
+
+def _environments(envs: EnvironmentComparison) -> list[str]:
+    return [_bindings(envs), _live(envs)]
+
+
+def _bindings(envs: EnvironmentComparison) -> str:
+    base, head = envs.base.environment, envs.head.environment
+    heading = f"### {BINDINGS_TITLE}\n"
+    if not envs.bindings:
+        return f"{heading}\n{same_bindings(envs, _STYLE)}\n"
+    rows = [
+        f"| agent | binding | {code_span(base)} | {code_span(head)} |",
+        "| --- | --- | --- | --- |",
+    ]
+    rows.extend(row for agent in envs.bindings for row in _binding_rows(agent))
+    return f"{heading}\n" + "\n".join(rows) + "\n"
+
+
+def _binding_rows(agent: AgentBindings) -> list[str]:
+    rows = []
+    for i, change in enumerate(agent.changes):
+        name = code_span(agent.agent) if i == 0 else ""
+        values = (
+            _cell(binding_value(v)) if v is not None else f"*{UNSET}*"
+            for v in (change.base, change.head)
+        )
+        rows.append(f"| {name} | {_cell(change.name)} | " + " | ".join(values) + " |")
+    return rows
+
+
+def _cell(value: str) -> str:
+    """A code span in a table cell: GitHub splits cells on `|` before reading code spans."""
+    return code_span(value).replace("|", "\\|")
+
+
+def _live(envs: EnvironmentComparison) -> str:
+    sides = (envs.base, envs.head)
+    alarms = [f"> - {line}" for side in sides for line in alarm_lines(side, _STYLE)]
+    calm = [f"- {line}" for side in sides for line in calm_lines(side, _STYLE)]
+    blocks = [f"### {LIVE_TITLE}\n"]
+    if alarms:
+        blocks.append(
+            "> [!WARNING]\n> **Not running what was recorded**\n>\n" + "\n".join(alarms) + "\n"
+        )
+    if calm:
+        blocks.append("\n".join(calm) + "\n")
+    return "\n".join(blocks)

@@ -1,4 +1,5 @@
-"""The terminal rendering of a diff report: grouped by agent, then by risk, text diffs inline."""
+"""The terminal rendering of a diff report: grouped by agent, then by risk, text diffs inline;
+for two environments, then their bindings and live state."""
 
 from __future__ import annotations
 
@@ -6,11 +7,21 @@ import re
 
 from agentcd.core.diff import AgentDiff, AgentStatus, Change, ChangeKind, DiffReport
 from agentcd.core.digest import short
+from agentcd.core.env_diff import EnvironmentComparison
 from agentcd.core.risk import Risk
+from agentcd.render.diff_env import (
+    BINDINGS_TITLE,
+    LIVE_TITLE,
+    Style,
+    binding_value,
+    live_lines,
+    same_bindings,
+)
 from agentcd.render.values import line_counts, show_side, show_value, shown_value
 
 _MARK = {ChangeKind.ADDED: "+", ChangeKind.REMOVED: "-", ChangeKind.CHANGED: "~"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # terminal escapes in user text stay inert
+_STYLE = Style(name=str, text=str, command=lambda c: f"`{c}`")
 
 
 def render_text(report: DiffReport) -> str:
@@ -22,6 +33,8 @@ def render_text(report: DiffReport) -> str:
     if unchanged:
         lines.append("unchanged: " + ", ".join(a.name for a in unchanged))
     lines.append(_summary(report))
+    if report.environments is not None:
+        lines.extend(_environments(report.environments))
     return "".join(f"{_inert(line)}\n" for line in lines)
 
 
@@ -58,6 +71,23 @@ def _summary(report: DiffReport) -> str:
     risk = f"; highest risk: {report.risk.value}" if report.risk else ""
     total = len(report.agents)
     return f"{total} agent{'' if total == 1 else 's'}: {counts}{risk}"
+
+
+def _environments(envs: EnvironmentComparison) -> list[str]:
+    base, head = envs.base.environment, envs.head.environment
+    lines = ["", f"{BINDINGS_TITLE.lower()}: {base} → {head}"]
+    if not envs.bindings:
+        lines.append(f"  {same_bindings(envs, _STYLE)}")
+    for agent in envs.bindings:
+        lines.append(f"  {agent.agent}")
+        lines.extend(
+            f"    {c.name}  {binding_value(c.base)} → {binding_value(c.head)}"
+            for c in agent.changes
+        )
+    lines += ["", LIVE_TITLE.lower()]
+    for side in (envs.base, envs.head):
+        lines.extend(f"  {line}" for line in live_lines(side, _STYLE))
+    return lines
 
 
 def _inert(line: str) -> str:

@@ -55,6 +55,8 @@ class FakeGitHub:
     deployments: dict[int, dict[str, Any]] = field(default_factory=dict)
     statuses: list[dict[str, Any]] = field(default_factory=list)
     pulls: list[dict[str, Any]] = field(default_factory=list)
+    reviews: list[dict[str, Any]] = field(default_factory=list)
+    """A workflow run's environment reviews (`GET .../actions/runs/{run_id}/approvals`)."""
     writer: dict[str, Any] = field(default_factory=lambda: dict(ACTIONS_BOT))
     """Who the token is: the author of what it writes, and what `GET /user` answers."""
     failures: list[Failure] = field(default_factory=list)
@@ -74,6 +76,7 @@ class FakeGitHub:
             ("GET", f"{repo}/pulls", self._list_pulls),
             ("POST", f"{repo}/deployments", self._create_deployment),
             ("POST", f"{repo}/deployments/(\\d+)/statuses", self._create_status),
+            ("GET", f"{repo}/actions/runs/(\\d+)/approvals", self._list_reviews),
             ("GET", f"{base}/user", self._user),
         ]
         for method, pattern, handler in routes:
@@ -97,6 +100,14 @@ class FakeGitHub:
         stored = StoredComment(self.next_id, issue, body, user, minimized, self.clock, self.clock)
         self.comments[stored.id] = stored
         return stored
+
+    def review(self, environment: str, login: str, state: str = "approved") -> None:
+        """Someone approved (or rejected) `environment` in the run."""
+        payload = example("environment-approvals-items")[0]
+        payload["environments"][0]["name"] = environment
+        payload["user"].update(login=login, id=2000 + len(self.reviews))
+        payload.update(state=state, comment=f"{state} by {login}")
+        self.reviews.append(payload)
 
     def on_issue(self, issue: int) -> list[StoredComment]:
         return sorted((c for c in self.comments.values() if c.issue == issue), key=lambda c: c.id)
@@ -210,6 +221,9 @@ class FakeGitHub:
         payload["statuses_url"] = f"{payload['url']}/statuses"
         self.deployments[self.next_id] = body
         return 201, _json_headers(), json.dumps(payload)
+
+    def _list_reviews(self, run_id: str, *_: object) -> Answer:
+        return 200, _json_headers(), json.dumps(self.reviews)
 
     def _create_status(self, deployment_id: str, _: object, body: dict[str, Any]) -> Answer:
         if int(deployment_id) not in self.deployments:

@@ -42,6 +42,7 @@ class FakeGitLab:
             ("PUT", f"{project}/merge_requests/\\d+/notes/(\\d+)", self._edit_note),
             ("DELETE", f"{project}/merge_requests/\\d+/notes/(\\d+)", self._delete_note),
             ("POST", f"{project}/deployments", self._create_deployment),
+            ("GET", f"{project}/deployments", self._list_deployments),
             ("PUT", f"{project}/deployments/(\\d+)", self._update_deployment),
             ("GET", f"{project}/deployments/(\\d+)", self._get_deployment),
         ]
@@ -160,6 +161,42 @@ class FakeGitLab:
         }
         self.deployments[deployment["id"]] = deployment
         return 201, _headers(), json.dumps(_public(deployment))
+
+    def add_job_deployment(
+        self, environment: str, job_id: int, approvals: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """The deployment GitLab makes for an `environment:` job, with its approvals."""
+        _, _, body = self._create_deployment(
+            None, {"environment": environment, "sha": "f" * 40, "ref": "main", "status": "blocked"}
+        )
+        deployment = self.deployments[json.loads(body)["id"]]
+        deployment["deployable"] = {
+            "id": job_id,
+            "status": "manual",
+            "stage": "deploy",
+            "name": f"agentcd-deploy-{environment}",
+            "ref": "main",
+            "tag": False,
+            "user": _user_basic(HUMAN),
+        }
+        deployment["approvals"] = [
+            {
+                "user": _user_basic({"id": 60 + n, "username": who, "name": who}),
+                "status": "approved",
+                "created_at": "2026-03-01T12:00:00.000Z",
+                "comment": None,
+            }
+            for n, who in enumerate(approvals)
+        ]
+        return deployment
+
+    def _list_deployments(self, query: dict[str, str], _: object) -> Answer:
+        found = [
+            _public(d)
+            for d in sorted(self.deployments.values(), key=_id, reverse=query.get("sort") == "desc")
+            if d["environment"]["name"] == query.get("environment", d["environment"]["name"])
+        ]
+        return 200, _headers(), json.dumps(found[: int(query.get("per_page", 20))])
 
     def _update_deployment(self, deployment_id: str, _: object, body: dict[str, Any]) -> Answer:
         deployment = self.deployments[int(deployment_id)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -310,3 +311,25 @@ def test_a_deployment_without_permission_says_which(github: FakeGitHub) -> None:
 
     with pytest.raises(AgentcdError, match="needs `deployments: write`"):
         host(github).start_deployment(REQUEST)
+
+
+def test_reads_who_approved_an_environment_in_the_run(github: FakeGitHub) -> None:
+    github.review("prod", "lee")
+    github.review("test", "kim")
+    github.review("prod", "mallory", state="rejected")
+
+    approvals = host(github).run_approvals("prod", run_id=500)
+
+    assert [(a.user, a.status, a.comment) for a in approvals] == [
+        ("lee", "approved", "approved by lee"),
+        ("mallory", "rejected", "rejected by mallory"),
+    ]
+    (call,) = github.rsps.calls
+    assert urlsplit(str(call.request.url)).path == f"/repos/{REPO}/actions/runs/500/approvals"
+
+
+def test_approvals_without_permission_say_which(github: FakeGitHub) -> None:
+    github.fail_next("GET", r"/approvals$", (403, {}, error_body("Resource not accessible")))
+
+    with pytest.raises(AgentcdError, match="needs `actions: read`"):
+        host(github).run_approvals("prod", run_id=500)

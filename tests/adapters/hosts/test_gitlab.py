@@ -214,3 +214,17 @@ def test_detects_the_self_managed_url_and_pipeline_order() -> None:
         }
     )
     assert (ctx.api_url, ctx.run_order, ctx.token_variable) == (API, 1200, "AGENTCD_GITLAB_TOKEN")
+
+
+def test_finds_the_deployment_of_an_environment_job_and_its_approvals(
+    gitlab_api: FakeGitLab,
+) -> None:
+    gitlab_api.add_job_deployment("prod", 7001, approvals=("old-approver",))
+    own = gitlab_api.add_job_deployment("prod", 7002, approvals=("release-manager",))
+    gitlab_api.add_job_deployment("test", 7003)
+
+    found = host().job_deployment("prod", 7002)
+
+    assert found == own["id"]
+    assert [a.user for a in host().read_approvals(found)] == ["release-manager"]
+    assert host().job_deployment("prod", 7003) is None  # another environment's job

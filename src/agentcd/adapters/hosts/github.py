@@ -16,7 +16,12 @@ from github.IssueComment import IssueComment
 
 from agentcd.adapters.environ import CiContext
 from agentcd.adapters.hosts.github_api import GitHubOptions, api_errors
-from agentcd.adapters.hosts.protocol import DeploymentRequest, DeploymentState, UpsertResult
+from agentcd.adapters.hosts.protocol import (
+    Approval,
+    DeploymentRequest,
+    DeploymentState,
+    UpsertResult,
+)
 from agentcd.core.marker import COMMENT_CAP, GITHUB_COMMENT_LIMIT, Marker, with_marker
 from agentcd.core.sticky import Comment, Upsert, UpsertPlan, plan_upsert
 from agentcd.errors import AgentcdError, ConfigError
@@ -25,6 +30,7 @@ ACTIONS_BOT = "github-actions[bot]"
 """The author of comments written with a workflow's GITHUB_TOKEN."""
 _COMMENT_PERMISSION = "`pull-requests: write` (or `issues: write`)"
 _DEPLOY_PERMISSION = "`deployments: write`"
+_APPROVALS_PERMISSION = "`actions: read`"
 _RACE_WINDOW = timedelta(minutes=10)
 
 
@@ -141,6 +147,19 @@ class GitHubHost:
         activity = f"recording deployment {deployment_id} as {state.value}"
         with api_errors(activity, _DEPLOY_PERMISSION):
             self._status(deployment_id, state.value, log_url, environment_url)
+
+    def run_approvals(self, environment: str, *, run_id: int) -> tuple[Approval, ...]:
+        """Who approved `environment` in workflow run `run_id`, from the run's review history
+        (`GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals`)."""
+        activity = f"reading who approved {environment} in workflow run {run_id}"
+        with api_errors(activity, _APPROVALS_PERMISSION):
+            url = f"{self._repo.url}/actions/runs/{run_id}/approvals"
+            _, reviews = self._gh.requester.requestJsonAndCheck("GET", url)
+        return tuple(
+            Approval(user=r["user"]["login"], status=r["state"], comment=r.get("comment") or None)
+            for r in reviews or []
+            if any(e.get("name") == environment for e in r.get("environments") or [])
+        )
 
     def _status(
         self, deployment_id: int, state: str, log_url: str | None, environment_url: str | None

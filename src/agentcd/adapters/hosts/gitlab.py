@@ -158,6 +158,18 @@ class GitLabHost:
             deployment.status = _STATES[state]
             deployment.save()
 
+    def job_deployment(self, environment: str, job_id: int) -> int | None:
+        """The deployment GitLab made for job `job_id` (an `environment:` job), if any."""
+        activity = f"finding the deployment of job {job_id} to {environment}"
+        with api_errors(activity, _DEPLOY_ACCESS):
+            listed = self._project.deployments.list(
+                environment=environment, order_by="id", sort="desc", per_page=20, get_all=False
+            )
+        for deployment in listed:
+            if (deployment.attributes.get("deployable") or {}).get("id") == job_id:
+                return int(deployment.id)
+        return None
+
     def read_approvals(self, deployment_id: int) -> tuple[Approval, ...]:
         """Who approved a deployment (Premium; empty where GitLab reports none)."""
         with api_errors(f"reading the approvals of deployment {deployment_id}", _DEPLOY_ACCESS):

@@ -1,40 +1,76 @@
-"""Eval targets: one invoker per kind (`openai`, `http`, `command`, `python`) and the judge."""
+"""Eval targets: one invoker per kind (`openai`, `http`, `command`, `python`, `platform`) and the
+judge. Each kind's module is imported when that kind is used, so a run that needs no HTTP
+client never loads one.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from agentcd.adapters.invokers._http import JsonPoster
 from agentcd.adapters.invokers.base import InvokeError, Invoker, Judge
-from agentcd.adapters.invokers.command import CommandInvoker
-from agentcd.adapters.invokers.http import HttpInvoker
-from agentcd.adapters.invokers.openai import OpenAIInvoker, OpenAIJudge
-from agentcd.adapters.invokers.python import PythonInvoker
 from agentcd.core.eval_settings import (
     CommandTarget,
     EvalTarget,
     HttpTarget,
     OpenAITarget,
+    PlatformTarget,
     PythonTarget,
 )
 from agentcd.core.eval_settings import (
     Judge as JudgeSettings,
 )
+from agentcd.errors import ConfigError
 
-__all__ = ["InvokeError", "Invoker", "JsonPoster", "Judge", "make_invoker", "make_judge"]
+if TYPE_CHECKING:
+    from agentcd.adapters.platforms.protocol import Platform
+
+__all__ = ["InvokeError", "Invoker", "Judge", "make_invoker", "make_judge"]
 
 
-def make_invoker(name: str, target: EvalTarget, *, root: Path, poster: JsonPoster) -> Invoker:
-    """The invoker for a configured target; ConfigError when it cannot be set up."""
-    if isinstance(target, OpenAITarget):
-        return OpenAIInvoker(name, target, poster=poster)
-    if isinstance(target, HttpTarget):
-        return HttpInvoker(name, target, poster=poster)
+def make_invoker(
+    name: str,
+    target: EvalTarget,
+    *,
+    root: Path,
+    pool_size: int,
+    platform: Platform | None = None,
+) -> Invoker:
+    """The invoker for a configured target; ConfigError when it cannot be set up. A `platform`
+    target needs the platform of the environment it names (resolved by the caller)."""
+    if isinstance(target, OpenAITarget | HttpTarget):
+        return _http_invoker(name, target, pool_size=pool_size)
     if isinstance(target, CommandTarget):
+        from agentcd.adapters.invokers.command import CommandInvoker
+
         return CommandInvoker(name, target, cwd=root)
-    assert isinstance(target, PythonTarget)
-    return PythonInvoker(name, target, root=root)
+    if isinstance(target, PythonTarget):
+        from agentcd.adapters.invokers.python import PythonInvoker
+
+        return PythonInvoker(name, target, root=root)
+    assert isinstance(target, PlatformTarget)
+    if platform is None or target.environment is None:
+        raise ConfigError(f"eval target {name!r}: no deployment to invoke")
+    from agentcd.adapters.invokers.platform import PlatformInvoker
+
+    return PlatformInvoker(platform, target.environment)
 
 
-def make_judge(settings: JudgeSettings, *, poster: JsonPoster) -> Judge:
-    return OpenAIJudge(settings, poster=poster)
+def _http_invoker(name: str, target: OpenAITarget | HttpTarget, *, pool_size: int) -> Invoker:
+    from agentcd.adapters.invokers._http import JsonPoster
+
+    poster = JsonPoster(pool_size=pool_size)
+    if isinstance(target, OpenAITarget):
+        from agentcd.adapters.invokers.openai import OpenAIInvoker
+
+        return OpenAIInvoker(name, target, poster=poster)
+    from agentcd.adapters.invokers.http import HttpInvoker
+
+    return HttpInvoker(name, target, poster=poster)
+
+
+def make_judge(settings: JudgeSettings, *, pool_size: int) -> Judge:
+    from agentcd.adapters.invokers._http import JsonPoster
+    from agentcd.adapters.invokers.openai import OpenAIJudge
+
+    return OpenAIJudge(settings, poster=JsonPoster(pool_size=pool_size))

@@ -106,7 +106,8 @@ def read_evals(data: bytes, where: str) -> tuple[EvalRecord, ...]:
         try:
             found.append(EvalRecord.model_validate(line))
         except ValidationError as e:
-            raise LedgerError(f"reading the ledger {where}: line {n}: a corrupt verdict: {e}") from e
+            problem = f"line {n}: a corrupt verdict: {e}"
+            raise LedgerError(f"reading the ledger {where}: {problem}") from e
     return tuple(found)
 
 
@@ -121,7 +122,8 @@ def _lines(data: bytes, where: str) -> list[dict[str, Any]]:
 
 
 def _line(data: Mapping[str, Any]) -> bytes:
-    return (json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n").encode()
+    # Keys in the records' own order (fields as declared, mappings as given), as SQLite keeps.
+    return (json.dumps(data, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
 
 
 # ---------------------------------------------------------------- edits

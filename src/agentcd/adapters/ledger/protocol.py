@@ -7,6 +7,7 @@ with compare-and-set on its (agent, environment) sequence number.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
@@ -74,4 +75,10 @@ class Ledger(Protocol):
 
     def evals(self, *, agent: str | None = None) -> tuple[EvalRecord, ...]:
         """Recorded eval verdicts, oldest first."""
+        ...
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Group the writes of a block: a backend may make them one write at the block's end
+        (the git branch: one commit, one push), so `SequenceTaken` may come from there too, and
+        then none of the block's writes is recorded. Writes made without it stand alone."""
         ...

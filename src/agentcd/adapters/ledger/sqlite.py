@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
@@ -185,6 +185,10 @@ class SqliteLedger:
         if not rows:
             return None
         return read_bundle(rows[0][0], path=f"{self.path}#bundles/{digest}")
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Each write is its own transaction already; nothing to group."""
+        return nullcontext()
 
     # ------------------------------------------------------------ evals
 
