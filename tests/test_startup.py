@@ -36,6 +36,7 @@ def test_build_imports_only_the_loader() -> None:
     assert sorted(m for m in loaded if m.startswith(unneeded)) == []
     assert sorted(m for m in loaded if m.startswith("agentcd.adapters")) == [
         "agentcd.adapters",
+        "agentcd.adapters.catfile",
         "agentcd.adapters.source",
     ]
 

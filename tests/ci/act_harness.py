@@ -4,9 +4,9 @@ A scenario is a temporary git repository holding the example project and a calle
 copied from `workflows/`. `act -P ubuntu-latest=-self-hosted` runs every job on this machine;
 `--local-repository` serves `agentcd/agentcd@v1` (the reusable workflows and composite
 actions) from a copy of this checkout and the two artifact actions from test doubles
-(`tests/ci/doubles/`), since act cannot fetch actions offline. The project's ledger and
-deployment folder are absolute paths outside the job workspaces, standing in for a ledger
-that outlives a job, as the git-branch ledger does on GitHub.
+(`tests/ci/doubles/`), since act cannot fetch actions offline. The project keeps its ledger
+on a branch (`ledger: {backend: git}`) of a bare repository outside the job workspaces, as it
+does on GitHub's own remote; the `file` platform's folder is an absolute path there too.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from agentcd.adapters.ledger.git import GitLedger
+from agentcd.core.ledger import Deployment
 from tests.conftest import EXAMPLE, ROOT, git
 
 # Read before the autouse fixture clears AGENTCD_* variables.
@@ -29,6 +31,7 @@ UPLOAD = "actions/upload-artifact@043fb46d1a93c77aae656e7c1c64a875d1fc6a0a"
 DOWNLOAD = "actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c"
 DOUBLES = ROOT / "tests" / "ci" / "doubles"
 REPOSITORY = "octo-org/support-desk"
+BRANCH = "agentcd-ledger"
 SUITE_FILES = ("actions", ".github", "pyproject.toml", "README.md", "src")
 
 
@@ -46,11 +49,18 @@ class Scenario:
     root: Path
     project: Path
     suite: Path
-    state: Path  # the ledger and the deployed folder, shared by every job
+    state: Path  # the ledger's remote and the deployed folder, shared by every job
 
     @property
     def ledger(self) -> Path:
-        return self.state / "ledger.db"
+        """The bare repository whose `agentcd-ledger` branch holds the ledger."""
+        return self.state / "ledger.git"
+
+    def history(self, **filters: str) -> tuple[Deployment, ...]:
+        """What the ledger branch records now."""
+        return GitLedger.open(self.project, remote=str(self.ledger), branch=BRANCH).history(
+            **filters
+        )
 
 
 def make_scenario(root: Path, *callers: str) -> Scenario:
@@ -62,7 +72,10 @@ def make_scenario(root: Path, *callers: str) -> Scenario:
     config = scenario.project / "agentcd.yaml"
     text = config.read_text(encoding="utf-8")
     text = text.replace("path: .agentcd/deployed", f"path: {scenario.state / 'deployed'}")
-    text = text.replace("path: .agentcd/ledger.db", f"path: {scenario.ledger}")
+    sqlite = "ledger: {backend: sqlite, path: .agentcd/ledger.db}"
+    assert sqlite in text
+    text = text.replace(sqlite, f"ledger: {{backend: git, remote: {scenario.ledger}}}")
+    git(scenario.state, "init", "-q", "--bare", str(scenario.ledger))
     config.write_text(text, encoding="utf-8")
     (scenario.project / ".gitignore").write_text(".agentcd/\n__pycache__/\n", encoding="utf-8")
     workflows = scenario.project / ".github" / "workflows"

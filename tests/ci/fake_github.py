@@ -1,10 +1,11 @@
-"""A loopback stand-in for the GitHub REST endpoints the workflows call with curl.
+"""A loopback stand-in for the GitHub REST endpoints the workflows and agentcd call.
 
 Workflows under `act` reach it through `GITHUB_API_URL`. It serves the run's environment
-approvals and the issues API (list, create, update, comment, labels) with payloads shaped
-like GitHub's documentation (docs.github.com/rest/actions/workflow-runs#get-the-review-history-
-for-a-workflow-run, docs.github.com/rest/issues), keeps issues in memory, and records every
-request so tests can assert what the workflow did.
+approvals, the deployments API (create, statuses) and the issues API (list, create, update,
+comment, labels) with payloads shaped like GitHub's documentation
+(docs.github.com/rest/actions/workflow-runs#get-the-review-history-for-a-workflow-run,
+docs.github.com/rest/deployments, docs.github.com/rest/issues), keeps deployments and issues in
+memory, and records every request so tests can assert what the workflow did.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ class FakeGitHub:
     issues: dict[int, dict[str, Any]] = field(default_factory=dict)
     comments: dict[int, list[str]] = field(default_factory=dict)
     labels: set[str] = field(default_factory=set)
+    deployments: dict[int, dict[str, Any]] = field(default_factory=dict)
+    statuses: dict[int, list[str]] = field(default_factory=dict)
     requests: list[Request] = field(default_factory=list)
     url: str = ""
 
@@ -56,7 +59,7 @@ class FakeGitHub:
 
     def handle(self, req: Request) -> tuple[int, Any]:
         self.requests.append(req)
-        if req.authorization != f"Bearer {TOKEN}":
+        if req.authorization not in (f"Bearer {TOKEN}", f"token {TOKEN}"):
             return 401, {"message": "Bad credentials"}
         prefix = f"/repos/{self.repository}"
         if not req.path.startswith(prefix + "/"):
@@ -66,6 +69,12 @@ class FakeGitHub:
     def _route(self, req: Request, path: str) -> tuple[int, Any]:
         if req.method == "GET" and re.fullmatch(r"/actions/runs/\d+/approvals", path):
             return 200, self.approvals
+        if req.method == "POST" and path == "/deployments":
+            return self._deploy(req.body)
+        match = re.fullmatch(r"/deployments/(\d+)/statuses", path)
+        if req.method == "POST" and match and int(match.group(1)) in self.deployments:
+            self.statuses[int(match.group(1))].append(req.body["state"])
+            return 201, {"id": len(self.requests), "state": req.body["state"], "creator": BOT}
         if req.method == "POST" and path == "/labels":
             return self._create_label(req.body)
         if path == "/issues":
@@ -79,6 +88,26 @@ class FakeGitHub:
             if req.method == "PATCH":
                 return self._update(number, req.body)
         return 404, {"message": "Not Found"}
+
+    def _deploy(self, body: dict[str, Any]) -> tuple[int, Any]:
+        number = 9000 + len(self.deployments) + 1
+        url = f"{self.url}/repos/{self.repository}/deployments/{number}"
+        self.deployments[number] = body
+        self.statuses[number] = []
+        answer = {
+            "id": number,
+            "url": url,
+            "sha": body["ref"],
+            "ref": body["ref"],
+            "task": "deploy",
+            "payload": body.get("payload", {}),
+            "environment": body["environment"],
+            "description": body.get("description"),
+            "creator": BOT,
+            "statuses_url": f"{url}/statuses",
+            "repository_url": f"{self.url}/repos/{self.repository}",
+        }
+        return 201, answer
 
     def _create_label(self, body: dict[str, Any]) -> tuple[int, Any]:
         if body["name"] in self.labels:

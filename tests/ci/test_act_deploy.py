@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from agentcd.adapters.ledger.sqlite import SqliteLedger
 from agentcd.core.ledger import Deployment, EvalVerdict, Status
 from tests.ci.act_harness import REPOSITORY, ActRun, Scenario, find_act, make_scenario, run_act
 from tests.ci.fake_github import TOKEN, FakeGitHub, serve
@@ -53,7 +52,7 @@ def deploys(tmp_path_factory: pytest.TempPathFactory) -> Deploys:
     fake = FakeGitHub(REPOSITORY)
     with serve(fake):
         unapproved = run_act(scenario, "push", "github-deploy.yml", api_url=fake.url, token=TOKEN)
-        before = SqliteLedger(scenario.ledger).history()
+        before = scenario.history()
         prod_files = tuple(p.name for p in (scenario.state / "deployed" / "prod").glob("*"))
         fake.approve("prod", "lee")
         approved = run_act(scenario, "push", "github-deploy.yml", api_url=fake.url, token=TOKEN)
@@ -64,7 +63,7 @@ def deploys(tmp_path_factory: pytest.TempPathFactory) -> Deploys:
         before_approval=before,
         prod_files_before=prod_files,
         approved=approved,
-        history=SqliteLedger(scenario.ledger).history(),
+        history=scenario.history(),
         built=_build_here(scenario.project),
     )
 
@@ -136,4 +135,20 @@ def test_each_deploy_job_asked_github_who_approved_its_run(deploys: Deploys) -> 
     asked = [r for r in deploys.fake.requests if r.path.endswith("/approvals")]
     assert len(asked) == 2 * len(ENVIRONMENTS)
     assert {r.path for r in asked} == {f"/repos/{REPOSITORY}/actions/runs/1/approvals"}
-    assert {r.authorization for r in asked} == {f"Bearer {TOKEN}"}
+    assert {r.authorization for r in asked} == {f"token {TOKEN}"}  # agentcd, not curl
+
+
+def test_each_deployment_is_mirrored_once_with_its_digests(deploys: Deploys) -> None:
+    fake = deploys.fake
+    # dev and test in the first run; prod in the second (dev and test were unchanged then).
+    assert [d["environment"] for d in fake.deployments.values()] == list(ENVIRONMENTS)
+    for number, deployment in fake.deployments.items():
+        assert (deployment["auto_merge"], deployment["required_contexts"]) == (False, [])
+        agents = deployment["payload"]["agentcd"]["agents"]
+        assert {a["agent"]: a["artifact_digest"] for a in agents} == deploys.built
+        assert fake.statuses[number] == ["in_progress", "success"]
+    assert [d["production_environment"] for d in fake.deployments.values()] == [
+        False,
+        False,
+        True,
+    ]

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from agentcd.adapters.ledger.sqlite import SqliteLedger
 from agentcd.core.ledger import Deployment, Kind
 from tests.ci.act_harness import REPOSITORY, ActRun, Scenario, commit, find_act, make_scenario
 from tests.ci.act_harness import run_act as act
@@ -100,7 +99,7 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Story:
         issues = copy.deepcopy(fake.issues)
         fake.approve("prod", "ana")
         rollback = dispatch("github-rollback.yml", **rollback_inputs)
-        prod = SqliteLedger(scenario.ledger).history(agent="support-triage", environment="prod")
+        prod = scenario.history(agent="support-triage", environment="prod")
         gone = dispatch("github-drift.yml")
         edit_prod_by_hand(scenario, "Skip the identity check.")
         again = dispatch("github-drift.yml")

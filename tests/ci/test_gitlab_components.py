@@ -4,10 +4,11 @@ The project includes `templates/deploy.yml` (dev, test, prod with a manual appro
 `rollback.yml` and `drift.yml` as local components at its own commit, exactly like the
 example `workflows/gitlab-ci.yml` (rewritten only to point at the local components and to use
 the agentcd already installed here). Jobs run on this machine with the shell executor, each in
-its own copy of the repository. Protected environments and approval rules are not emulated,
-so the first release goes to prod with `approval: protected` against a loopback fake of the
-Deployments API (which reports who approved), the second with the `when: manual` fallback,
-played by a named user.
+its own copy of the repository, and share the ledger through a branch of a bare repository
+(`ledger: {backend: git}`). Protected environments and approval rules are not emulated, so the
+first release goes to prod with `approval: protected` against a loopback fake of the
+Deployments API (which reports who approved, and receives the deployments agentcd mirrors for
+jobs GitLab has none for), the second with the `when: manual` fallback, played by a named user.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agentcd.adapters.ledger.sqlite import SqliteLedger
+from agentcd.adapters.ledger.git import GitLedger
+from agentcd.adapters.ledger.protocol import Ledger
 from agentcd.core.ledger import Deployment, Kind
 from tests.ci.fake_gitlab import JOB_TOKEN, FakeGitLab, serve
 from tests.conftest import EXAMPLE, ROOT, git
@@ -88,8 +90,11 @@ class Project:
         config = self.path / "agentcd.yaml"
         text = config.read_text(encoding="utf-8")
         text = text.replace("path: .agentcd/deployed", f"path: {self.state / 'deployed'}")
-        text = text.replace("path: .agentcd/ledger.db", f"path: {self.ledger}")
+        sqlite = "ledger: {backend: sqlite, path: .agentcd/ledger.db}"
+        assert sqlite in text
+        text = text.replace(sqlite, f"ledger: {{backend: git, remote: {self.ledger}}}")
         config.write_text(text, encoding="utf-8")
+        git(self.state, "init", "-q", "--bare", str(self.ledger))
         self.use_prod_approval("protected")
         ignored = ".agentcd/\n.gitlab-ci-local/\n__pycache__/\nagentcd-*\n"
         (self.path / ".gitignore").write_text(ignored, encoding="utf-8")
@@ -99,7 +104,11 @@ class Project:
 
     @property
     def ledger(self) -> Path:
-        return self.state / "ledger.db"
+        """The bare repository whose `agentcd-ledger` branch every job records to."""
+        return self.state / "ledger.git"
+
+    def open_ledger(self) -> Ledger:
+        return GitLedger.open(self.path, remote=str(self.ledger), branch="agentcd-ledger")
 
     def use_prod_approval(self, mode: str) -> None:
         pipeline = _local_pipeline(mode)
@@ -180,21 +189,25 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Story:
     gitlab = FakeGitLab()
     gitlab.approve(4242, "prod", "rui")
     with serve(gitlab):
-        first = project.run(
-            *("--variable", f"CI_API_V4_URL={gitlab.url}", "--variable", "CI_JOB_ID=4242"),
-            *("--variable", f"CI_JOB_TOKEN={JOB_TOKEN}", "--variable", "CI_PROJECT_ID=77"),
-        )
-    first_dotenv = (project.path / "agentcd-build.env").read_text(encoding="utf-8")
-    first_digests = project.build_digests()
-    instructions = project.path / "agents" / "support-triage" / "instructions.md"
-    instructions.write_text(instructions.read_text() + "\nSign every answer.\n")
-    project.use_prod_approval("manual")
-    project.commit("Sign answers\n\nSee merge request support/desk!43")
-    second = project.run("--variable", "GITLAB_USER_LOGIN=ana", "--manual", "agentcd-deploy-prod")
-    before = SqliteLedger(project.ledger).history()
-    edit_prod_by_hand(project)
-    drift = project.run("--variable", "CI_PIPELINE_SOURCE=schedule")
-    rollback = project.run("--variable", "GITLAB_USER_LOGIN=lee", "agentcd-rollback-prod")
+
+        def run(job_id: int, *args: str) -> Pipeline:
+            api = ("--variable", f"CI_API_V4_URL={gitlab.url}", "--variable", f"CI_JOB_ID={job_id}")
+            token = ("--variable", f"CI_JOB_TOKEN={JOB_TOKEN}", "--variable", "CI_PROJECT_ID=77")
+            # gitlab-ci-local sets GITLAB_CI=false; GitLab itself sets it to true.
+            return project.run(*api, *token, "--variable", "GITLAB_CI=true", *args)
+
+        first = run(4242)
+        first_dotenv = (project.path / "agentcd-build.env").read_text(encoding="utf-8")
+        first_digests = project.build_digests()
+        instructions = project.path / "agents" / "support-triage" / "instructions.md"
+        instructions.write_text(instructions.read_text() + "\nSign every answer.\n")
+        project.use_prod_approval("manual")
+        project.commit("Sign answers\n\nSee merge request support/desk!43")
+        second = run(4343, "--variable", "GITLAB_USER_LOGIN=ana", "--manual", "agentcd-deploy-prod")
+        before = project.open_ledger().history()
+        edit_prod_by_hand(project)
+        drift = run(4444, "--variable", "CI_PIPELINE_SOURCE=schedule")
+        rollback = run(4545, "--variable", "GITLAB_USER_LOGIN=lee", "agentcd-rollback-prod")
     return Story(
         project=project,
         gitlab=gitlab,
@@ -206,7 +219,7 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Story:
         history_before_rollback=before,
         drift=drift,
         rollback=rollback,
-        history=SqliteLedger(project.ledger).history(),
+        history=project.open_ledger().history(),
     )
 
 
@@ -243,10 +256,22 @@ def test_prod_records_who_approved_it_in_either_approval_mode(story: Story) -> N
     assert by_release[("support-triage", 1)] == (("rui",), 42)  # protected: the Deployments API
     assert by_release[("support-triage", 2)] == (("ana",), 43)  # manual: who ran the job
     assert all(r.approvers == () for r in story.history_before_rollback if r.environment != "prod")
-    listed, fetched = story.gitlab.requests
-    assert listed[0] == "/api/v4/projects/77/deployments" and listed[2] == JOB_TOKEN
-    assert '"environment": ["prod"]' in listed[1]
-    assert fetched == ("/api/v4/projects/77/deployments/101", "{}", JOB_TOKEN)
+    read = [r for r in story.gitlab.requests if r[0] == "GET" and '["prod"]' in r[2]]
+    assert read[0][1] == "/api/v4/projects/support%2Fdesk/deployments"
+    assert [r for r in story.gitlab.requests if r[1].endswith("/deployments/101")] == [
+        ("GET", "/api/v4/projects/support%2Fdesk/deployments/101", "{}", JOB_TOKEN)
+    ]
+    assert {r[3] for r in story.gitlab.requests} == {JOB_TOKEN}
+
+
+def test_jobs_gitlab_has_no_deployment_for_are_mirrored_and_finished(story: Story) -> None:
+    created = {d["id"]: d for d in story.gitlab.deployments.values() if d["deployable"] is None}
+    # First pipeline: dev and test (prod's deployment is the job's own); second: all three
+    # (the prod job of pipeline 4343 has none in the fake); the rollback of prod.
+    assert sorted(d["environment"]["name"] for d in created.values()) == [
+        "dev", "dev", "prod", "prod", "test", "test",
+    ]  # fmt: skip
+    assert {d["status"] for d in created.values()} == {"success"}
 
 
 def test_the_brief_job_prints_what_prod_would_get(story: Story) -> None:

@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 import yaml
 
-from agentcd.adapters.ledger.sqlite import SqliteLedger
 from agentcd.core.ledger import EvalRecord, EvalVerdict
 from tests.ci.test_gitlab_components import Pipeline, Project, find_gitlab_ci_local
 from tests.conftest import git
@@ -79,7 +78,7 @@ def gated(tmp_path_factory: pytest.TempPathFactory) -> Gated:
     base = git(project.path, "rev-parse", "HEAD").strip()
     branch = project.run("--variable", f"CI_PROJECT_ID={PROJECT_ID}")
     branch_report = (project.path / "agentcd-eval-test.json").read_bytes()
-    branch_records = SqliteLedger(project.ledger).evals()
+    branch_records = project.open_ledger().evals()
 
     instructions = project.path / "agents" / "support-triage" / "instructions.md"
     text = instructions.read_text(encoding="utf-8")
@@ -101,7 +100,7 @@ def gated(tmp_path_factory: pytest.TempPathFactory) -> Gated:
         mr_report=mr_report,
         mr_junit=mr_junit,
         fork=fork,
-        records_after=SqliteLedger(project.ledger).evals(),
+        records_after=project.open_ledger().evals(),
     )
 
 

@@ -122,7 +122,8 @@ def test_a_deployment_changed_during_the_run_gives_no_verdict(cli, project: Path
     config = project / "agentcd.yaml"
     text = config.read_text(encoding="utf-8")
     config.write_text(text.replace("app.agent:respond_deployed", f"{module}:answer"))
-    result = cli("eval", "--target", "platform:dev", "--agent", "faq-bot", "--record")
+    args = ("--target", "platform:dev", "--agent", "faq-bot", "--concurrency", "1")
+    result = cli("eval", *args, "--record")  # one trial at a time: one edit at a time
     assert result.code == 1
     assert "faq-bot is drifted in dev" in result.err
     assert result.out == ""  # no report

@@ -45,7 +45,11 @@ if TYPE_CHECKING:
 @click.option("--agent", "agents", multiple=True, help="Only this agent (repeatable).")
 @click.option("--env", "environment", default=None, help="Whose gate thresholds to apply.")
 @click.option("--base", "base_rev", default=None, help="Pair with this git revision's agents.")
-@click.option("--target", default=None, help="Eval target name from agentcd.yaml evals.targets.")
+@click.option(
+    "--target",
+    default=None,
+    help="An eval target from agentcd.yaml evals.targets, or platform[:ENV] (what ENV runs).",
+)
 @click.option("--concurrency", type=click.IntRange(1, 256), default=8, show_default=True)
 @click.option("--timeout", type=click.FloatRange(min=0.001), default=None, help="Seconds per call.")
 @click.option("--no-cache", is_flag=True, help="Run every trial, ignoring cached results.")

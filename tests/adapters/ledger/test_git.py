@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from agentcd.adapters.source import WorkTree
 from agentcd.core.bundle import make_bundle
 from agentcd.core.ledger import Status
 from agentcd.core.load import load_workspace
+from tests.adapters.ledger.githttp import serve_git
 from tests.adapters.ledger.gitrepos import Remote, open_git_ledger
 from tests.adapters.ledger.test_sqlite import (  # noqa: F401 (the shared contract, run here too)
     example_artifact,
@@ -253,3 +255,39 @@ def test_a_ledger_of_a_newer_format_is_refused(remote: Remote) -> None:
     git(work, "push", "-q", "origin", "ledger:agentcd-ledger")
     with pytest.raises(LedgerError, match="format 2 was written by a newer agentcd"):
         open_git_ledger(remote.clone("again")).history()
+
+
+# ---------------------------------------------------------------- a token over HTTPS
+
+
+def test_a_ci_token_reaches_git_through_the_environment_only(
+    remote: Remote, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    work = remote.clone("work")
+    calls: list[tuple[list[str], dict[str, str]]] = []
+    real_run = subprocess.run
+
+    def spy(args: list[str], **kwargs: Any) -> Any:
+        calls.append((args, kwargs.get("env") or {}))
+        return real_run(args, **kwargs)
+
+    monkeypatch.setattr("agentcd.adapters.ledger.gitbranch.subprocess.run", spy)
+    with serve_git(remote.root, username="x-access-token", token="ghs_secret") as base:
+        # Like a GitLab runner's checkout: stale credentials in the URL, which must not be used.
+        git(
+            work, "remote", "set-url", "origin", f"{base.replace('//', '//ci:expired@')}/remote.git"
+        )
+        ledger = open_git_ledger(work, credentials=Credentials("x-access-token", "ghs_secret"))
+        ledger.append(dep(1, "a"))
+        assert [r.seq for r in open_git_ledger(remote.clone("again")).history()] == [1]
+        with pytest.raises(LedgerError) as refused:
+            open_git_ledger(work).history()  # no token: the URL's stale credentials fail
+    message = str(refused.value)
+    assert "(http://***@127.0.0.1:" in message and "Authentication failed" in message
+    assert "expired" not in message
+    assert all("ghs_secret" not in " ".join(args) for args, _ in calls)
+    fetch_and_push = [env for args, env in calls if {"fetch", "push"} & set(args)]
+    assert fetch_and_push and all(
+        env.get("AGENTCD_GIT_PASSWORD") == "ghs_secret" for env in fetch_and_push[:2]
+    )
+    assert all("AGENTCD_GIT_PASSWORD" not in env for args, env in calls if "commit-tree" in args)

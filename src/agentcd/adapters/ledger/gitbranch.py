@@ -35,9 +35,9 @@ _QUIET = ("-c", "gc.auto=0", "-c", "maintenance.auto=false", "-c", "core.hooksPa
 _CONFLICTS = ("stale info", "non-fast-forward", "fetch first", "failed to update ref", "lock")
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@")
 _ACCESS_HINT = (
-    "check the remote and the credentials: on GitHub grant the job `contents: write` and keep "
-    "actions/checkout's `persist-credentials`; on GitLab set AGENTCD_GITLAB_TOKEN to an access "
-    "token with `write_repository` (see docs/ci.md)"
+    "check the remote and the credentials: on GitHub, give agentcd GITHUB_TOKEN and the job "
+    "`contents: write`; on GitLab, set AGENTCD_GITLAB_TOKEN to an access token with "
+    "`write_repository` (see docs/ci.md)"
 )
 
 
