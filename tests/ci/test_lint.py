@@ -22,6 +22,7 @@ import yaml
 from tests.conftest import ROOT
 
 ACTIONS = sorted((ROOT / "actions").glob("*/action.yml"))
+ROOT_ACTION = ROOT / "action.yml"
 REUSABLE = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 CALLERS = sorted((ROOT / "workflows").glob("github-*.yml"))
 TEMPLATES = sorted((ROOT / "templates").glob("*.yml"))
@@ -71,14 +72,14 @@ def _run_steps(doc: Any) -> list[dict[str, Any]]:
     return [s for job in doc["jobs"].values() for s in job.get("steps", []) if "run" in s]
 
 
-@pytest.mark.parametrize("path", [*ACTIONS, *REUSABLE], ids=_name)
+@pytest.mark.parametrize("path", [*ACTIONS, ROOT_ACTION, *REUSABLE], ids=_name)
 def test_run_steps_use_bash_and_take_values_through_env(path: Path) -> None:
     for step in _run_steps(_load(path)):
         assert step.get("shell") == "bash", step
         assert "${{" not in step["run"], step["run"]
 
 
-@pytest.mark.parametrize("path", ACTIONS, ids=_name)
+@pytest.mark.parametrize("path", [*ACTIONS, ROOT_ACTION], ids=_name)
 def test_action_inputs_and_outputs_are_kebab_case_and_documented(path: Path) -> None:
     doc = _load(path)
     assert doc["runs"]["using"] == "composite" and doc["description"]
