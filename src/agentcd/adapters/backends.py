@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agentcd.adapters.environ import CiContext, Host
+from agentcd.adapters.environ import CiContext, Host, detect_ci
 from agentcd.adapters.ledger.gitbranch import Credentials
 from agentcd.adapters.ledger.protocol import Ledger
 from agentcd.adapters.ledger.sqlite import SqliteLedger
@@ -17,20 +17,22 @@ from agentcd.errors import ConfigError
 
 def open_ledger(project_dir: Path, config: LedgerConfig, ci: CiContext | None = None) -> Ledger:
     """The ledger `agentcd.yaml: ledger` names, relative to the project folder; in CI, the git
-    ledger authenticates with the job's token (`ci`) when the remote is an HTTP URL."""
+    ledger authenticates with the job's token (from `ci`, else this process's CI context)
+    when the remote is an HTTP URL."""
     if config.backend == "sqlite":
         return SqliteLedger(project_dir / config.path)
     from agentcd.adapters.ledger.git import GitLedger
 
+    credentials = git_credentials(ci if ci is not None else detect_ci())
     return GitLedger.open(
-        project_dir, remote=config.remote, branch=config.branch, credentials=_git_credentials(ci)
+        project_dir, remote=config.remote, branch=config.branch, credentials=credentials
     )
 
 
-def _git_credentials(ci: CiContext | None) -> Credentials | None:
+def git_credentials(ci: CiContext) -> Credentials | None:
     """GitHub's GITHUB_TOKEN (`contents: write`) or a GitLab access token (`write_repository`);
     without one, git uses what the checkout configured (GitLab: CI_JOB_TOKEN in the URL)."""
-    if ci is None or not ci.token:
+    if not ci.token:
         return None
     if ci.host is Host.GITHUB:
         return Credentials("x-access-token", ci.token)

@@ -66,6 +66,7 @@ class GitBranch:
         self.cwd, self.remote, self.branch = cwd, remote, branch
         self._credentials = credentials
         self._target: str | None = None
+        self._where: str | None = None
 
     @property
     def private_ref(self) -> str:
@@ -73,9 +74,11 @@ class GitBranch:
 
     def where(self) -> str:
         """The branch and remote for messages, without credentials."""
-        url = self._remote_url()
-        shown = f"{self.remote} ({url})" if url and url != self.remote else self.remote
-        return self._redact(f"branch {self.branch} of {shown}")
+        if self._where is None:
+            url = self._remote_url()
+            shown = f"{self.remote} ({url})" if url and url != self.remote else self.remote
+            self._where = self._redact(f"branch {self.branch} of {shown}")
+        return self._where
 
     # ------------------------------------------------------------ reading
 
