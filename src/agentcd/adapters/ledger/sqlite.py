@@ -9,6 +9,7 @@ is SQLite's `user_version`.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
@@ -63,7 +64,7 @@ class SqliteLedger:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
+            _enable_wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
             self._migrate(conn)
         except (sqlite3.Error, OSError) as e:
@@ -80,8 +81,10 @@ class SqliteLedger:
             )
         if version < SCHEMA_VERSION:
             with self._write(conn):
-                _create(conn)
-                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                # Another process may have migrated while we waited for the write lock.
+                if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                    _create(conn)
+                    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     @contextmanager
     def _write(self, conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
@@ -227,3 +230,16 @@ def _load(model: type[R], text: str, path: Path) -> R:
         raise LedgerError(
             f"reading the ledger {path}: a corrupt {model.__name__} record: {e}"
         ) from e
+
+
+def _enable_wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL, retrying: SQLite answers SQLITE_BUSY without calling the busy handler
+    when two connections set up a new database's journal at once (sqlite.org/wal.html)."""
+    for attempt in range(100):
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or attempt == 99:
+                raise
+            time.sleep(0.05)
