@@ -1,4 +1,4 @@
-"""The loop in docs/promotion.md, run exactly as written on a fresh copy of the example."""
+"""The example's loop script (the README's quick start), run as written; docs show it verbatim."""
 
 from __future__ import annotations
 
@@ -14,12 +14,14 @@ import pytest
 from tests.conftest import ROOT, git
 
 DOC = ROOT / "docs" / "promotion.md"
+SCRIPT = ROOT / "examples" / "support-desk" / "loop.sh"
 
 
-def loop_script() -> str:
+def test_the_docs_show_the_script_as_it_is() -> None:
     match = re.search(r"```sh\n(.*?)```", DOC.read_text(encoding="utf-8"), re.DOTALL)
     assert match, "docs/promotion.md lost its shell loop"
-    return match.group(1)
+    body = SCRIPT.read_text(encoding="utf-8").split("set -euo pipefail\n", 1)[1].lstrip("\n")
+    assert match.group(1) == body
 
 
 FIRST_COMMIT = 'git init -q -b main && git add -A && git commit -q -m "Support desk agents"\n'
@@ -46,19 +48,27 @@ def test_the_documented_loop_works_end_to_end(tmp_path: Path, backend: str) -> N
         "GIT_COMMITTER_NAME": "Ana",
         "GIT_COMMITTER_EMAIL": "ana@example.invalid",
     }
-    script = loop_script() + '\necho "PROJECT=$PWD"\n'
+    script = SCRIPT.read_text(encoding="utf-8")
     if backend == "git":
         assert FIRST_COMMIT in script
         script = script.replace(FIRST_COMMIT, FIRST_COMMIT + git_ledger_script())
+    # Run as a file of its own, still copying the example beside the real script.
+    script = script.replace('"$(dirname "$0")"', f'"{SCRIPT.parent}"')
+    (tmp_path / "loop.sh").write_text(script, encoding="utf-8")
     done = subprocess.run(
-        ["bash", "-e", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+        ["bash", str(tmp_path / "loop.sh")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
     assert "drift found (exit 2)" in out
     assert "prod is in sync" in out
     assert "support-triage in prod: version 3" in out  # v1, v2, then v1 again by rollback
-    project = Path(out.rsplit("PROJECT=", 1)[1].strip())
+    project = Path(out.rsplit("The example project is in ", 1)[1].strip())
     assert project.is_relative_to(tmp_path)
 
     live = json.loads((project / ".agentcd/deployed/prod/support-triage.json").read_text())
