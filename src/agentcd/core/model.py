@@ -7,7 +7,7 @@ artifact. The eval suite schema lives in `core.suite`.
 from __future__ import annotations
 
 import re
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -92,7 +92,7 @@ class Runtime(Strict):
         return self
 
 
-class ToolType(str, Enum):
+class ToolType(StrEnum):
     FUNCTION = "function"
     OPENAPI = "openapi"
     MCP = "mcp"
@@ -100,7 +100,7 @@ class ToolType(str, Enum):
     AGENT = "agent"
 
 
-class Approval(str, Enum):
+class Approval(StrEnum):
     """Whether a human must approve each call; unset leaves it to the platform."""
 
     ALWAYS = "always"
@@ -119,7 +119,7 @@ class Tool(Strict):
     approval: Approval | None = None
 
 
-class KnowledgeType(str, Enum):
+class KnowledgeType(StrEnum):
     VECTOR_STORE = "vector_store"
     FILES = "files"
     SEARCH_INDEX = "search_index"
@@ -187,7 +187,7 @@ def _refuse_duplicates(names: list[str]) -> None:
 # ---------------------------------------------------------------- Project
 
 
-class Requirement(str, Enum):
+class Requirement(StrEnum):
     REQUIRED = "required"
     OPTIONAL = "optional"
     OFF = "off"
