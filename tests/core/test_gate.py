@@ -110,13 +110,13 @@ def test_promoting_what_already_runs_is_a_no_op() -> None:
             {"evals": ()},
             "eval",
             "required, but no eval verdict is recorded for cccccccccccc with prod's thresholds "
-            "(record one: agentcd eval --env prod --format json, then --eval-report)",
+            "(record one: agentcd eval --env prod --record)",
         ),
         (
             {"evals": (upd(PASSED, environment="test"),)},
             "eval",
             "required, but no eval verdict is recorded for cccccccccccc with prod's thresholds "
-            "(record one: agentcd eval --env prod --format json, then --eval-report)",
+            "(record one: agentcd eval --env prod --record)",
         ),
         (
             {

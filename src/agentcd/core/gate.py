@@ -205,7 +205,7 @@ def check_eval(inp: GateInput, record: EvalRecord | None) -> CheckResult:
             Outcome.FAIL,
             f"required, but no eval verdict is recorded for {short(inp.candidate.artifact_digest)}"
             f" with {inp.environment.name}'s thresholds (record one: agentcd eval --env "
-            f"{inp.environment.name} --format json, then --eval-report)",
+            f"{inp.environment.name} --record)",
         )
     if record.verdict is EvalVerdict.PASS:
         return _result(
