@@ -4,7 +4,9 @@ Environments and their protection rules do not exist under act, so the approval 
 the run's review history, served by a loopback fake of GitHub's API: the first run has no
 approval for prod and must stop there; after the approval a re-run converges. Asserted: the
 job order, that every environment runs the digests the build job computed once, and what the
-ledger recorded (approvers, eval verdicts), plus the approval brief the prod job is preceded by.
+ledger recorded (approvers, eval verdicts, and each environment's check of what it runs after
+applying), plus the approval brief the prod job is preceded by. A second project, whose
+deployed service answers badly, shows a failed check stopping the pipeline after dev.
 """
 
 from __future__ import annotations
@@ -18,8 +20,18 @@ from pathlib import Path
 
 import pytest
 
-from agentcd.core.ledger import Deployment, EvalVerdict, Status
-from tests.ci.act_harness import REPOSITORY, ActRun, Scenario, find_act, make_scenario, run_act
+from agentcd.adapters.ledger.git import GitLedger
+from agentcd.core.ledger import Deployment, EvalRecord, EvalVerdict, Status
+from tests.ci.act_harness import (
+    BRANCH,
+    REPOSITORY,
+    ActRun,
+    Scenario,
+    commit,
+    find_act,
+    make_scenario,
+    run_act,
+)
 from tests.ci.fake_github import TOKEN, FakeGitHub, serve
 
 pytestmark = [
@@ -40,9 +52,11 @@ class Deploys:
     fake: FakeGitHub
     unapproved: ActRun
     before_approval: tuple[Deployment, ...]
+    evals_before_approval: tuple[EvalRecord, ...]
     prod_files_before: tuple[str, ...]
     approved: ActRun
     history: tuple[Deployment, ...]
+    evals: tuple[EvalRecord, ...]
     built: dict[str, str]  # agent -> digest, as `agentcd build` computes it here
 
 
@@ -52,7 +66,7 @@ def deploys(tmp_path_factory: pytest.TempPathFactory) -> Deploys:
     fake = FakeGitHub(REPOSITORY)
     with serve(fake):
         unapproved = run_act(scenario, "push", "github-deploy.yml", api_url=fake.url, token=TOKEN)
-        before = scenario.history()
+        before, evals_before = scenario.history(), recorded_evals(scenario)
         prod_files = tuple(p.name for p in (scenario.state / "deployed" / "prod").glob("*"))
         fake.approve("prod", "lee")
         approved = run_act(scenario, "push", "github-deploy.yml", api_url=fake.url, token=TOKEN)
@@ -61,11 +75,17 @@ def deploys(tmp_path_factory: pytest.TempPathFactory) -> Deploys:
         fake=fake,
         unapproved=unapproved,
         before_approval=before,
+        evals_before_approval=evals_before,
         prod_files_before=prod_files,
         approved=approved,
         history=scenario.history(),
+        evals=recorded_evals(scenario),
         built=_build_here(scenario.project),
     )
+
+
+def recorded_evals(scenario: Scenario) -> tuple[EvalRecord, ...]:
+    return GitLedger.open(scenario.project, remote=str(scenario.ledger), branch=BRANCH).evals()
 
 
 def _build_here(project: Path) -> dict[str, str]:
@@ -152,3 +172,76 @@ def test_each_deployment_is_mirrored_once_with_its_digests(deploys: Deploys) -> 
         False,
         True,
     ]
+
+
+def checks_of(evals: tuple[EvalRecord, ...], env: str) -> list[EvalRecord]:
+    """The verdicts recorded by the deploy job's check of what `env` runs."""
+    return [e for e in evals if e.target == f"platform:{env}"]
+
+
+def test_each_environment_checks_what_it_runs_after_applying(deploys: Deploys) -> None:
+    # dev and test are checked in both runs (the second finds them already running the
+    # release); prod only once it was applied, after the approval.
+    for env, runs in (("dev", 2), ("test", 2), ("prod", 1)):
+        checks = checks_of(deploys.evals, env)
+        assert sorted((e.agent, e.artifact_digest, e.environment, e.verdict) for e in checks) == [
+            (agent, digest, env, EvalVerdict.PASS)
+            for agent, digest in sorted(deploys.built.items())
+            for _ in range(runs)
+        ]
+        applied = {r.agent: r.finished_at for r in deploys.history if r.environment == env}
+        assert all(e.recorded_at >= applied[e.agent] for e in checks)  # type: ignore[operator]
+    assert checks_of(deploys.evals_before_approval, "prod") == []
+
+
+@dataclass(frozen=True)
+class Broken:
+    run: ActRun
+    history: tuple[Deployment, ...]
+    evals: tuple[EvalRecord, ...]
+    built: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory: pytest.TempPathFactory) -> Broken:
+    """The example, but what the `local` platform runs answers every request with an apology
+    (a deployed service that is down behind its agent): the checks before applying pass, the
+    check after applying fails."""
+    scenario = make_scenario(tmp_path_factory.mktemp("act-deploy-broken"), "github-deploy.yml")
+    service = scenario.project / "app" / "down.py"
+    service.write_text(
+        '"""The deployed service, down: every answer is the same apology."""\n\n\n'
+        "def respond_deployed(config, request):\n"
+        '    return {"output": "Sorry, we cannot help right now."}\n',
+        encoding="utf-8",
+    )
+    config = scenario.project / "agentcd.yaml"
+    text = config.read_text(encoding="utf-8")
+    assert "app.agent:respond_deployed" in text
+    config.write_text(text.replace("app.agent:respond_deployed", "app.down:respond_deployed"))
+    commit(scenario.project, "Merge pull request #43 from octo-org/outage")
+    fake = FakeGitHub(REPOSITORY)
+    with serve(fake):
+        run = run_act(scenario, "push", "github-deploy.yml", api_url=fake.url, token=TOKEN)
+    return Broken(run, scenario.history(), recorded_evals(scenario), _build_here(scenario.project))
+
+
+def test_a_failed_check_after_applying_stops_the_pipeline_and_says_how_to_roll_back(
+    broken: Broken,
+) -> None:
+    run = broken.run
+    assert run.code != 0
+    results = run.job_results()
+    assert (results["build"], results["deploy-1"]) == ("success", "failure"), results
+    assert not {"deploy-2", "deploy-3"} & {job for job, r in results.items() if r == "success"}
+    # dev was deployed; its check failed and that verdict is in the ledger.
+    assert {(r.environment, r.status) for r in broken.history} == {("dev", Status.SUCCEEDED)}
+    checks = checks_of(broken.evals, "dev")
+    assert {(e.agent, e.artifact_digest) for e in checks} == set(broken.built.items())
+    assert {e.verdict for e in checks} == {EvalVerdict.FAIL}
+    log = run.log()
+    assert "## ❌ dev failed its check after deployment" in log
+    assert "gave **fail**, recorded in the ledger, for: faq-bot, refund-bot, support-triage" in log
+    assert "agentcd rollback --env dev\n" in log
+    only = "agentcd rollback --env dev --agent faq-bot --agent refund-bot --agent support-triage"
+    assert only in log

@@ -9,10 +9,14 @@ its own copy of the repository, and share the ledger through a branch of a bare 
 first release goes to prod with `approval: protected` against a loopback fake of the
 Deployments API (which reports who approved, and receives the deployments agentcd mirrors for
 jobs GitLab has none for), the second with the `when: manual` fallback, played by a named user.
+After each deploy job a verify job checks what the environment runs and records the verdict; a
+second project, whose deployed service answers badly, shows a failed check stopping the
+pipeline after dev.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -27,7 +31,7 @@ import yaml
 
 from agentcd.adapters.ledger.git import GitLedger
 from agentcd.adapters.ledger.protocol import Ledger
-from agentcd.core.ledger import Deployment, Kind
+from agentcd.core.ledger import Deployment, EvalRecord, EvalVerdict, Kind, Status
 from tests.ci.fake_gitlab import JOB_TOKEN, FakeGitLab, serve
 from tests.conftest import EXAMPLE, ROOT, git
 
@@ -35,8 +39,9 @@ from tests.conftest import EXAMPLE, ROOT, git
 OVERRIDE = os.environ.get("AGENTCD_TEST_GITLAB_CI_LOCAL")
 BESIDE = ROOT / ".ci" / "node_modules" / ".bin" / "gitlab-ci-local"
 ENVIRONMENTS = ("dev", "test", "prod")
-DEPLOY_JOBS = ("agentcd-build", "agentcd-deploy-dev", "agentcd-deploy-test",
-               "agentcd-brief-prod", "agentcd-deploy-prod")  # fmt: skip
+DEPLOY_JOBS = ("agentcd-build", "agentcd-deploy-dev", "agentcd-verify-dev", "agentcd-deploy-test",
+               "agentcd-verify-test", "agentcd-brief-prod", "agentcd-deploy-prod",
+               "agentcd-verify-prod")  # fmt: skip
 
 
 def find_gitlab_ci_local() -> str | None:
@@ -178,6 +183,8 @@ class Story:
     second: Pipeline
     second_digests: dict[str, str]
     history_before_rollback: tuple[Deployment, ...]
+    evals: tuple[EvalRecord, ...]
+    prod_check: bytes  # the verify job's JSON report artifact, second release
     drift: Pipeline
     rollback: Pipeline
     history: tuple[Deployment, ...]
@@ -204,7 +211,8 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Story:
         project.use_prod_approval("manual")
         project.commit("Sign answers\n\nSee merge request support/desk!43")
         second = run(4343, "--variable", "GITLAB_USER_LOGIN=ana", "--manual", "agentcd-deploy-prod")
-        before = project.open_ledger().history()
+        before, evals = project.open_ledger().history(), project.open_ledger().evals()
+        prod_check = (project.path / "agentcd-verify-prod.json").read_bytes()
         edit_prod_by_hand(project)
         drift = run(4444, "--variable", "CI_PIPELINE_SOURCE=schedule")
         rollback = run(4545, "--variable", "GITLAB_USER_LOGIN=lee", "agentcd-rollback-prod")
@@ -217,6 +225,8 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Story:
         second=second,
         second_digests=project.build_digests(),
         history_before_rollback=before,
+        evals=evals,
+        prod_check=prod_check,
         drift=drift,
         rollback=rollback,
         history=project.open_ledger().history(),
@@ -229,9 +239,12 @@ def test_the_deploy_components_run_in_promotion_order(story: Story) -> None:
         assert pipeline.results() == dict.fromkeys(DEPLOY_JOBS, "PASS")
         order = [
             ("agentcd-build", "agentcd-deploy-dev"),
-            ("agentcd-deploy-dev", "agentcd-deploy-test"),
-            ("agentcd-deploy-test", "agentcd-brief-prod"),
+            ("agentcd-deploy-dev", "agentcd-verify-dev"),
+            ("agentcd-verify-dev", "agentcd-deploy-test"),
+            ("agentcd-deploy-test", "agentcd-verify-test"),
+            ("agentcd-verify-test", "agentcd-brief-prod"),
             ("agentcd-brief-prod", "agentcd-deploy-prod"),
+            ("agentcd-deploy-prod", "agentcd-verify-prod"),
         ]
         for before, after in order:
             finished = pipeline.position(before, "finished in")
@@ -300,3 +313,74 @@ def test_the_rollback_component_restores_the_previous_release(story: Story) -> N
     assert latest.approvers == ("lee",)
     live = story.project.state / "deployed" / "prod" / "support-triage.json"
     assert "Always offer a discount." not in live.read_text(encoding="utf-8")
+
+
+def test_each_verify_job_records_a_check_of_what_its_environment_runs(story: Story) -> None:
+    releases = (story.first_digests, story.second_digests)
+    for env in ENVIRONMENTS:
+        checks = [e for e in story.evals if e.target == f"platform:{env}"]
+        assert sorted((e.agent, e.artifact_digest, e.environment, e.verdict) for e in checks) == (
+            sorted((a, digest, env, EvalVerdict.PASS) for d in releases for a, digest in d.items())
+        )
+        for check in checks:  # recorded after the deployment of the digest it checked
+            applied = [r for r in story.history_before_rollback
+                       if (r.environment, r.agent, r.artifact_digest)
+                       == (env, check.agent, check.artifact_digest)]  # fmt: skip
+            assert applied and check.recorded_at >= applied[0].finished_at  # type: ignore[operator]
+    # The verify job's report is the artifact whose digest the ledger binds the verdict to.
+    report = json.loads(story.prod_check)
+    assert {a["name"]: a["digest"] for a in report["agents"]} == story.second_digests
+    digest = "sha256:" + hashlib.sha256(story.prod_check).hexdigest()
+    bound = {(e.agent, e.artifact_digest) for e in story.evals if e.report_digest == digest}
+    assert bound == set(story.second_digests.items())
+
+
+@dataclass(frozen=True)
+class Outage:
+    pipeline: Pipeline
+    history: tuple[Deployment, ...]
+    evals: tuple[EvalRecord, ...]
+    built: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def outage(tmp_path_factory: pytest.TempPathFactory) -> Outage:
+    """The example, but what the `local` platform runs answers every request with an apology
+    (a deployed service that is down behind its agent): the check before applying passes, the
+    verify job after applying fails."""
+    project = Project(tmp_path_factory.mktemp("gitlab-outage"))
+    service = project.path / "app" / "down.py"
+    service.write_text(
+        '"""The deployed service, down: every answer is the same apology."""\n\n\n'
+        "def respond_deployed(config, request):\n"
+        '    return {"output": "Sorry, we cannot help right now."}\n',
+        encoding="utf-8",
+    )
+    config = project.path / "agentcd.yaml"
+    text = config.read_text(encoding="utf-8")
+    assert "app.agent:respond_deployed" in text
+    config.write_text(text.replace("app.agent:respond_deployed", "app.down:respond_deployed"))
+    project.commit("Point the platform at the new service")
+    pipeline = project.run("--variable", "GITLAB_CI=true")
+    ledger = project.open_ledger()
+    return Outage(pipeline, ledger.history(), ledger.evals(), project.build_digests())
+
+
+def test_a_failed_verify_job_stops_the_pipeline_and_says_how_to_roll_back(
+    outage: Outage,
+) -> None:
+    assert outage.pipeline.code != 0
+    results = outage.pipeline.results()
+    assert results["agentcd-deploy-dev"] == "PASS" and results["agentcd-verify-dev"] == "FAIL"
+    assert not {"agentcd-deploy-test", "agentcd-deploy-prod"} & set(results), results
+    assert {(r.environment, r.status) for r in outage.history} == {("dev", Status.SUCCEEDED)}
+    checks = [e for e in outage.evals if e.target == "platform:dev"]
+    assert {(e.agent, e.artifact_digest) for e in checks} == set(outage.built.items())
+    assert {e.verdict for e in checks} == {EvalVerdict.FAIL}
+    log = outage.pipeline.job_output("agentcd-verify-dev")
+    failing = "faq-bot refund-bot support-triage"
+    assert f"dev failed its check after deployment (recorded in the ledger): {failing}" in log
+    assert "run the agentcd-rollback-dev job (templates/rollback.yml) or:" in log
+    assert "\n  agentcd rollback --env dev\n" in log
+    only = "agentcd rollback --env dev --agent faq-bot --agent refund-bot --agent support-triage"
+    assert only in log
