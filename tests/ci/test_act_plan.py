@@ -173,6 +173,9 @@ def test_one_comment_is_posted_for_the_head(planned: Planned) -> None:
         "| prod | — | — | — not deployed | after test, with a passing eval and an approval |"
         in body
     )
+    # The eval gate ran in the workflow, paired against the base, and its report is in the comment.
+    assert "(base 4/4)" in body
+    assert "new failures: none" in body
 
 
 def test_an_unchanged_plan_is_not_written_again(planned: Planned) -> None:
@@ -185,7 +188,7 @@ def test_the_outputs_carry_the_verdict_and_digests(planned: Planned) -> None:
     for line in planned.first.lines:
         if line.get("command") == "set-output":
             outputs[line["name"]] = line["arg"]
-    assert outputs["verdict"] == "pending"  # test and prod require an eval, none was given
+    assert outputs["verdict"] == "pass"  # the workflow ran the eval gate, paired with the base
     assert json.loads(outputs["changed-agents"]) == ["support-triage"]
     digests = json.loads(outputs["digests"])
     built = json.loads(cli(planned.scenario.project, "build", "--format", "json"))

@@ -101,7 +101,7 @@ def local_pipeline() -> str:
     text = text.replace("@1.0.0", "@$CI_COMMIT_SHA")
     pipeline = yaml.safe_load(text)
     for include in pipeline["include"]:
-        include["inputs"] = {"agentcd-package": "none"}
+        include["inputs"] = {**include.get("inputs", {}), "agentcd-package": "none"}
     return yaml.safe_dump(pipeline, sort_keys=False)
 
 
@@ -153,7 +153,7 @@ def noted(tmp_path_factory: pytest.TempPathFactory) -> Noted:
 def test_the_plan_job_passes(noted: Noted) -> None:
     for pipeline in (noted.first, noted.second):
         assert pipeline.code == 0, pipeline.output[-4000:]
-        assert pipeline.results() == {"agentcd-plan": "PASS"}
+        assert pipeline.results() == {"agentcd-eval-test": "PASS", "agentcd-plan": "PASS"}
 
 
 def test_one_note_is_posted_for_the_head(noted: Noted) -> None:
@@ -167,6 +167,9 @@ def test_one_note_is_posted_for_the_head(noted: Noted) -> None:
     check_inert(body)
     assert "## agentcd plan · 1 of 3 agents changes" in body
     assert "> - `refund-bot` · `tools[issue_refund].approval`: approval loosened" in body
+    # The eval job's report reached the note: the head paired with the merge base.
+    assert "(base 3/3)" in body
+    assert "new failures: none" in body
 
 
 def test_an_unchanged_plan_is_not_written_again(noted: Noted) -> None:
