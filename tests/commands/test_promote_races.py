@@ -92,7 +92,7 @@ def test_two_processes_promoting_at_once_have_exactly_one_winner(
 
 
 def test_a_crash_between_apply_and_record_converges_on_rerun(
-    cli, project: Path, tmp_path: Path
+    cli, project: Path, tmp_path: Path, clock: Clock
 ) -> None:
     proc, _ = run_child(project, tmp_path, "crashy", patch=_die_before_recording)
     proc.join(60)
@@ -102,6 +102,11 @@ def test_a_crash_between_apply_and_record_converges_on_rerun(
     assert live_file(project, "dev", "faq-bot")["agentcd"]["deployment_digest"] == (  # type: ignore[index]
         pending.deployment_digest
     )
+    # Right away the claim may still belong to a live run between applying and recording.
+    waiting = cli("promote", "--env", "dev", "--agent", "faq-bot")
+    assert waiting.code == 2, waiting
+    assert "in progress" in waiting.out
+    clock.now += timedelta(minutes=2)  # past the grace: the run is taken as interrupted
     result = cli("promote", "--env", "dev", "--agent", "faq-bot")
     assert result.code == 0, result
     assert "ok    in_progress: #1: interrupted after applying; the platform runs it" in result.out

@@ -130,7 +130,8 @@ def test_an_unfinished_deployment_after_the_current_one_is_pending() -> None:
 @pytest.mark.parametrize(
     ("live", "age", "action"),
     [
-        (digest("B"), timedelta(seconds=5), PendingAction.COMPLETE),  # applied, not recorded
+        (digest("B"), timedelta(seconds=5), PendingAction.WAIT),  # its owner may be recording
+        (digest("B"), timedelta(minutes=2), PendingAction.COMPLETE),  # applied, not recorded
         (digest("B"), PENDING_LEASE * 3, PendingAction.COMPLETE),
         (digest("A"), timedelta(seconds=5), PendingAction.WAIT),  # may still be applying
         (None, timedelta(seconds=5), PendingAction.WAIT),

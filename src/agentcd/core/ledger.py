@@ -21,6 +21,9 @@ from agentcd.errors import DefinitionError
 LEDGER_FORMAT = 1
 # A promotion left `in_progress` this long is taken to have died (no live trace of it).
 PENDING_LEASE = timedelta(minutes=10)
+# A claim the platform already runs is taken as finished only after this long: until then its
+# owner may be alive between applying and recording, and a second run must not race it.
+COMPLETE_GRACE = timedelta(seconds=60)
 
 
 class Status(StrEnum):
@@ -241,9 +244,10 @@ def resolve_pending(
     pending: Deployment, *, live_deployment_digest: str | None, now: datetime
 ) -> PendingAction:
     """What to do about an unfinished deployment found before starting a new one."""
+    age = now - pending.started_at
     if live_deployment_digest == pending.deployment_digest:
-        return PendingAction.COMPLETE
-    if now - pending.started_at >= PENDING_LEASE:
+        return PendingAction.COMPLETE if age >= COMPLETE_GRACE else PendingAction.WAIT
+    if age >= PENDING_LEASE:
         return PendingAction.ABANDON
     return PendingAction.WAIT
 
