@@ -262,3 +262,17 @@ def test_head_commit(repo: Path, tmp_path: Path) -> None:
     assert head_commit(repo) == git(repo, "rev-parse", "HEAD").strip()
     assert head_commit(tmp_path) is None
     assert head_commit(tmp_path / "missing") is None
+
+
+def test_files_git_ignores_do_not_change_the_working_tree_digest(cli, repo: Path) -> None:
+    before = cli("build", "--agent", "support-triage", "--format", "json", cwd=repo).out
+    (repo / ".gitignore").write_text(".DS_Store\nscratch/\n", encoding="utf-8")
+    skill = repo / "agents" / "support-triage" / "skills" / "escalation"
+    (skill / ".DS_Store").write_bytes(b"\0\1binary editor state")
+    (skill / "scratch").mkdir()
+    (skill / "scratch" / "notes.md").write_text("draft\n", encoding="utf-8")
+    after = cli("build", "--agent", "support-triage", "--format", "json", cwd=repo).out
+    assert after == before
+    (skill / "examples.md").write_text("A new file the next commit will carry.\n")
+    changed = cli("build", "--agent", "support-triage", "--format", "json", cwd=repo).out
+    assert changed != before

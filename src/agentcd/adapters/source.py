@@ -33,6 +33,7 @@ class WorkTree:
             raise SourceError(f"reading the working tree: {root.resolve()} is not a folder")
         self.root = root
         self._commit = commit
+        self._ignored: tuple[frozenset[str], tuple[str, ...]] | None = None
 
     @property
     def label(self) -> str:
@@ -58,7 +59,16 @@ class WorkTree:
                     yield prefix + d  # a link to a folder is an entry, not descended
             dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
             for name in filenames:
-                yield prefix + name
+                if not self._is_ignored(prefix + name):
+                    yield prefix + name
+
+    def _is_ignored(self, path: str) -> bool:
+        """Whether git ignores `path`, so that the working tree builds what a commit would
+        (an editor's `.DS_Store` in a skill folder must not change the digest)."""
+        if self._ignored is None:
+            self._ignored = _ignored_paths(self.root)
+        files, folders = self._ignored
+        return path in files or path.startswith(folders)
 
     def kind(self, path: str) -> str | None:
         p = self._abs(path)
@@ -267,3 +277,19 @@ def head_commit(cwd: Path) -> str | None:
     except OSError:  # no such folder, or no git: then there is no commit to name
         return None
     return done.stdout.decode().strip() or None if done.returncode == 0 else None
+
+
+def _ignored_paths(root: Path) -> tuple[frozenset[str], tuple[str, ...]]:
+    """Files and folders below `root` that git ignores (both empty outside a repository)."""
+    done = subprocess.run(
+        ["git", "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"],
+        cwd=root,
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        return frozenset(), ()
+    names = [n.decode("utf-8", "surrogateescape") for n in done.stdout.split(b"\0") if n]
+    return frozenset(n for n in names if not n.endswith("/")), tuple(
+        n for n in names if n.endswith("/")
+    )
