@@ -36,11 +36,12 @@ def _agent(agent: AgentDiff) -> dict[str, Any]:
         "head_digest": agent.head_digest,
         "risk": agent.risk.value if agent.risk else None,
         "reason": agent.reason,
-        "changes": [_change(c) for c in agent.changes],
+        "changes": [change_to_json(c) for c in agent.changes],
     }
 
 
-def _change(change: Change) -> dict[str, Any]:
+def change_to_json(change: Change) -> dict[str, Any]:
+    """One change record as JSON (shared by every JSON output that lists changes)."""
     out: dict[str, Any] = {
         "kind": change.kind.value,
         "path": change.path,

@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from agentcd.core.diff import Change, Side
+from agentcd.core.diff import Side
 from agentcd.core.plan import AgentPlan, PlanView, PolicyItem
 from agentcd.core.plan_env import AfterMerge, EnvCell, LedgerState, Running
 from agentcd.core.plan_eval import AgentEval, EvalResult
+from agentcd.render.diff_json import change_to_json
 
 SCHEMA_VERSION = 1
 
@@ -75,28 +76,13 @@ def _agent(agent: AgentPlan) -> dict[str, Any]:
         "reason": diff.reason,
         "base_digest": diff.base_digest,
         "head_digest": diff.head_digest,
-        "changes": [_change(c) for c in diff.changes],
+        "changes": [change_to_json(c) for c in diff.changes],
         "high_risk": [{"path": r.path, "reason": r.reason} for r in agent.high_risk],
         "environments": [_cell(c) for c in agent.environments],
         "eval": _eval(agent.eval),
         "findings": [_finding(i) for i in agent.findings],
         "next_steps": list(agent.next_steps),
     }
-
-
-def _change(change: Change) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "kind": change.kind.value,
-        "path": change.path,
-        "risk": change.risk.value,
-        "reason": change.reason,
-        "before": change.before,
-        "after": change.after,
-    }
-    if change.text_diff is not None:
-        diff = change.text_diff
-        out["text_diff"] = {"unified": diff.unified, "added": diff.added, "removed": diff.removed}
-    return out
 
 
 def _cell(cell: EnvCell) -> dict[str, Any]:
