@@ -11,17 +11,25 @@ import click
 
 from agentcd.adapters.source import GitTree, WorkTree, head_commit
 from agentcd.core.load import Workspace, load_workspace
+from agentcd.core.tree import Tree
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 @contextmanager
-def open_workspace(project_dir: Path, rev: str | None) -> Iterator[Workspace]:
-    """The project at `rev` (git plumbing, no checkout) or in the working tree when None."""
+def open_tree(project_dir: Path, rev: str | None) -> Iterator[Tree]:
+    """The snapshot at `rev` (git plumbing, no checkout) or the working tree when None."""
     if rev is None:
-        yield load_workspace(WorkTree(project_dir, commit=head_commit(project_dir)))
+        yield WorkTree(project_dir, commit=head_commit(project_dir))
         return
     with GitTree(project_dir, rev) as tree:
+        yield tree
+
+
+@contextmanager
+def open_workspace(project_dir: Path, rev: str | None) -> Iterator[Workspace]:
+    """The project at `rev`, or in the working tree when None, fully loaded."""
+    with open_tree(project_dir, rev) as tree:
         yield load_workspace(tree)
 
 

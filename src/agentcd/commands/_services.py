@@ -6,6 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar
+
+import click
 
 from agentcd.adapters import clock, gitops
 from agentcd.adapters.backends import open_ledger, open_platform
@@ -13,11 +16,39 @@ from agentcd.adapters.environ import CiContext, detect_ci
 from agentcd.adapters.ledger.protocol import Ledger
 from agentcd.adapters.platforms.protocol import Platform
 from agentcd.adapters.source import WorkTree
-from agentcd.commands._mirror import NO_MIRROR, Mirror, connect
+from agentcd.commands._common import format_option, output_option
+from agentcd.commands._mirror import NO_MIRROR, Mirror, connect, mirror_option
 from agentcd.core.ledger import EvalRecord
 from agentcd.core.load import load_project
 from agentcd.core.model import Environment, Project
 from agentcd.errors import ConfigError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def deployment_options(who: str) -> Callable[[F], F]:
+    """The options every command that deploys shares: --dry-run, --actor, --approver,
+    --mirror/--no-mirror, --format text|json and --output."""
+
+    def apply(f: F) -> F:
+        for option in reversed(
+            (
+                click.option("--dry-run", is_flag=True, help="Decide and print; change nothing."),
+                click.option(
+                    "--actor", default=None, help=f"Who {who} (default: the CI actor or user)."
+                ),
+                click.option(
+                    "--approver", "approvers", multiple=True, help="Who approved (repeatable)."
+                ),
+                mirror_option,
+                format_option("text", "json"),
+                output_option,
+            )
+        ):
+            f = option(f)
+        return f
+
+    return apply
 
 
 @dataclass(frozen=True, slots=True)

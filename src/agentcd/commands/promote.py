@@ -14,10 +14,15 @@ import click
 
 from agentcd.adapters.ledger.protocol import Ledger
 from agentcd.adapters.source import GitTree, WorkTree, head_commit
-from agentcd.commands._common import format_option, output_option, project_dir, write_output
+from agentcd.commands._common import project_dir, write_output
 from agentcd.commands._deploy import Proposal, execute, exit_code
-from agentcd.commands._mirror import mirror_option
-from agentcd.commands._services import Services, find_environment, identity, open_services
+from agentcd.commands._services import (
+    Services,
+    deployment_options,
+    find_environment,
+    identity,
+    open_services,
+)
 from agentcd.core.bundle import Bundle, make_bundle, read_bundle
 from agentcd.core.digest import DIGEST_RE, digest_bytes
 from agentcd.core.ledger import EvalRecord, evals_from_report, fold
@@ -51,12 +56,7 @@ from agentcd.render.deploy import render_json, render_text
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Record the verdicts of an `agentcd eval --format json` report first (repeatable).",
 )
-@click.option("--dry-run", is_flag=True, help="Decide and print; change nothing.")
-@click.option("--actor", default=None, help="Who promotes (default: the CI actor or user).")
-@click.option("--approver", "approvers", multiple=True, help="Who approved (repeatable).")
-@mirror_option
-@format_option("text", "json")
-@output_option
+@deployment_options("promotes")
 @click.pass_context
 def command(
     ctx: click.Context,

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import click
 
-from agentcd.commands._common import format_option, output_option, project_dir, write_output
+from agentcd.commands._common import project_dir, write_output
 from agentcd.commands._deploy import Proposal, execute, exit_code
-from agentcd.commands._mirror import mirror_option
-from agentcd.commands._services import Services, identity, open_services
+from agentcd.commands._services import Services, deployment_options, identity, open_services
 from agentcd.commands.promote import stored_bundle
 from agentcd.core.gate import Decision, GateResult
 from agentcd.core.ledger import CheckResult, Outcome, Slot, choose_rollback, fold
@@ -27,12 +26,7 @@ from agentcd.render.deploy import render_json, render_text
 @click.option("--to", "to", default=None, help="Restore this artifact digest (7+ hex digits).")
 @click.option("--steps", type=click.IntRange(min=1), default=1, show_default=True,
               help="Go back this many good deployments.")  # fmt: skip
-@click.option("--dry-run", is_flag=True, help="Decide and print; change nothing.")
-@click.option("--actor", default=None, help="Who rolls back (default: the CI actor or user).")
-@click.option("--approver", "approvers", multiple=True, help="Who approved (repeatable).")
-@mirror_option
-@format_option("text", "json")
-@output_option
+@deployment_options("rolls back")
 @click.pass_context
 def command(
     ctx: click.Context,

@@ -7,15 +7,18 @@ load is an error with the loader's message.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
 
-from agentcd.adapters.source import GitTree, WorkTree, head_commit
-from agentcd.commands._common import format_option, output_option, project_dir, write_output
+from agentcd.commands._common import (
+    format_option,
+    open_tree,
+    output_option,
+    project_dir,
+    write_output,
+)
 from agentcd.core.load import load_workspace
 from agentcd.core.parse import decode_text, field_lines
 from agentcd.core.policy import Finding, Severity, check_workspace, sort_findings
@@ -53,7 +56,7 @@ def command(ctx: click.Context, rev: str | None, fmt: str, output: Path | None) 
 
 def validate(folder: Path, *, rev: str | None) -> Report:
     """Load the project at `rev` (working tree when None) and check it."""
-    with _open_tree(folder, rev) as tree:
+    with open_tree(folder, rev) as tree:
         workspace = load_workspace(tree)
         findings = locate_findings(tree, check_workspace(workspace))
     return Report(
@@ -63,15 +66,6 @@ def validate(folder: Path, *, rev: str | None) -> Report:
         agents=tuple(a.name for a in workspace.agents),
         findings=findings,
     )
-
-
-@contextmanager
-def _open_tree(folder: Path, rev: str | None) -> Iterator[Tree]:
-    if rev is None:
-        yield WorkTree(folder, commit=head_commit(folder))
-        return
-    with GitTree(folder, rev) as tree:
-        yield tree
 
 
 def locate_findings(tree: Tree, findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
