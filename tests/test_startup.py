@@ -1,11 +1,10 @@
-"""Start-up cost: `agentcd --version` stays fast, and commands import only what they use."""
+"""Start-up cost: commands import only what they use (the time goal is `bench/startup.py`)."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -39,13 +38,3 @@ def test_build_imports_only_the_loader() -> None:
         "agentcd.adapters.catfile",
         "agentcd.adapters.source",
     ]
-
-
-def test_version_starts_in_under_150_ms() -> None:
-    code = "from agentcd.cli import main; main(['--version'])"
-    runs = []
-    for _ in range(5):
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], capture_output=True, check=True)
-        runs.append(time.perf_counter() - started)
-    assert min(runs) < 0.150, f"fastest of 5: {min(runs) * 1000:.0f} ms"

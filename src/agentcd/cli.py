@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from agentcd import __version__
+from agentcd.source import source_digest as _source_digest
 
 EXIT_OK, EXIT_ERROR, EXIT_NO, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 _GC_YOUNG_THRESHOLD = 500_000  # allocations between young collections (CPython's default: 700)
@@ -58,8 +59,21 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
+def _print_version(ctx: click.Context) -> None:
+    # The source digest tells two builds of one version apart (CI reuses a matching agentcd).
+    click.echo(f"agentcd, version {__version__} (source {_source_digest()[7:19]})")
+    ctx.exit()
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="agentcd")
+@click.option(
+    "--version",
+    is_flag=True,
+    is_eager=True,
+    expose_value=False,
+    callback=lambda ctx, _param, value: _print_version(ctx) if value else None,
+    help="Show the version and the source it was built from, and exit.",
+)
 @click.option(
     "-C",
     "--project-dir",

@@ -52,7 +52,17 @@ class Proposal:
     rollback_of: int | None = None
 
 
-def gate(svc: Services, proposal: Proposal, who: Identity, *, dry_run: bool) -> GateResult:
+@dataclass(frozen=True, slots=True)
+class Gated:
+    """A proposal with the gate's decision and the sequence number that decision was made
+    for: the claim takes exactly that number, so a run that recorded in between is caught."""
+
+    proposal: Proposal
+    result: GateResult
+    seq: int
+
+
+def gate(svc: Services, proposal: Proposal, who: Identity, *, dry_run: bool) -> Gated:
     """Settle a stuck earlier run if the platform tells how, then decide; what already runs
     is a no-op only if the platform still runs it as recorded."""
     agent = proposal.release.agent
@@ -66,7 +76,9 @@ def gate(svc: Services, proposal: Proposal, who: Identity, *, dry_run: bool) -> 
     current = inp.current
     if result.decision is Decision.UNCHANGED and current and not runs_as_recorded(svc, current):
         result = decide(replace(inp, live_matches=False))
-    return _with_stuck(result, stuck)
+    here = [r for r in history if r.environment == svc.environment.name]
+    seq = make_slot(agent, svc.environment.name, here).next_seq
+    return Gated(proposal, _with_stuck(result, stuck), seq)
 
 
 def gate_input(
@@ -153,13 +165,14 @@ def execute(
     refused: Iterable[AgentOutcome] = (),
 ) -> DeployReport:
     """Gate every proposal; apply them only if none (and nothing in `refused`) was refused."""
-    gated = [(p, gate(svc, p, who, dry_run=dry_run)) for p in proposals]
+    gated = [gate(svc, p, who, dry_run=dry_run) for p in proposals]
     outcomes = list(refused)
     any_refused = bool(outcomes) or any(
-        planned_result(g, dry_run=dry_run) is Result.REFUSED for _, g in gated
+        planned_result(g.result, dry_run=dry_run) is Result.REFUSED for g in gated
     )
-    ready: list[tuple[Proposal, GateResult]] = []
-    for proposal, result in gated:
+    ready: list[Gated] = []
+    for g in gated:
+        proposal, result = g.proposal, g.result
         planned = planned_result(result, dry_run=dry_run or any_refused)
         if planned is not None:
             held = planned is Result.PLANNED and not dry_run
@@ -174,7 +187,7 @@ def execute(
                 )
             )
         else:
-            ready.append((proposal, result))
+            ready.append(g)
     outcomes += deploy_all(svc, ready, who)
     outcomes.sort(key=lambda o: o.release.agent)
     return DeployReport(command, svc.environment.name, dry_run, tuple(outcomes))
@@ -190,9 +203,7 @@ class Claimed:
     record: Deployment
 
 
-def deploy_all(
-    svc: Services, ready: list[tuple[Proposal, GateResult]], who: Identity
-) -> list[AgentOutcome]:
+def deploy_all(svc: Services, ready: list[Gated], who: Identity) -> list[AgentOutcome]:
     """Claim every release (one ledger write), apply each, record the outcomes (one more write),
     and mirror the run on the host. A lost claim is a refusal; a failed apply, a failure."""
     claimed, refused = claim_all(svc, ready, who)
@@ -211,36 +222,34 @@ def deploy_all(
 
 
 def claim_all(
-    svc: Services, ready: list[tuple[Proposal, GateResult]], who: Identity
+    svc: Services, ready: list[Gated], who: Identity
 ) -> tuple[list[Claimed], list[AgentOutcome]]:
-    """Store the bundles and claim the next seq of every release, all or none of them when the
-    ledger writes them at once (a claim lost at the end of the batch refuses them all)."""
+    """Store the bundles and claim, for every release, the seq its gate was decided for: all or
+    none of them when the ledger writes them at once (a claim lost at the end of the batch
+    refuses them all)."""
     claimed: list[Claimed] = []
     refused: list[AgentOutcome] = []
     try:
         with svc.ledger.batch():
-            for proposal, result in ready:
-                claim = _claim(svc, proposal, result, who)
+            for g in ready:
+                claim = _claim(svc, g, who)
                 if isinstance(claim, Claimed):
                     claimed.append(claim)
                 else:
                     refused.append(claim)
     except SequenceTaken as lost:
         detail = f"{lost}: try again"
-        return [], [AgentOutcome(p.release, r, Result.REFUSED, detail=detail) for p, r in ready]
+        return [], [
+            AgentOutcome(g.proposal.release, g.result, Result.REFUSED, detail=detail) for g in ready
+        ]
     return claimed, refused
 
 
-def _claim(
-    svc: Services, proposal: Proposal, result: GateResult, who: Identity
-) -> Claimed | AgentOutcome:
+def _claim(svc: Services, gated: Gated, who: Identity) -> Claimed | AgentOutcome:
+    proposal, result = gated.proposal, gated.result
     release = proposal.release
     rendered = svc.platform.render(release)
-    records = svc.ledger.history(agent=release.agent, environment=release.environment)
-    slot = make_slot(release.agent, release.environment, records)
-    record = _claim_record(
-        svc, proposal, result, who, slot.next_seq, config_digest(rendered.config)
-    )
+    record = _claim_record(svc, proposal, result, who, gated.seq, config_digest(rendered.config))
     svc.ledger.put_bundle(proposal.bundle)
     try:
         svc.ledger.append(record)

@@ -1,20 +1,20 @@
 """Text to plain data: strict UTF-8 decoding and a safe, bounded YAML parser. No I/O.
 
 Only JSON-shaped values come out (mappings with string keys, lists, strings, numbers,
-booleans, null). Tags that build objects, duplicate keys, timestamps that would silently
-become dates, and alias expansions past a node budget are refused.
+booleans, null): what each scalar means is agentcd's rule (core.yamlscalar), not the parser's.
+Tags that build objects, duplicate keys and alias expansions past a node budget are refused;
+dates stay strings.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable
 from typing import Any
 
 import yaml
 
-from agentcd.core.yamlstream import build_document
+from agentcd.core.yamlstream import Document, build_document
 from agentcd.errors import DefinitionError
 
 MAX_NODES = 200_000  # expanded nodes per document: far above real definitions, far below a bomb
@@ -40,76 +40,57 @@ def decode_text(data: bytes, *, path: str) -> str:
 
 
 def _loader_base() -> type[yaml.SafeLoader]:
-    # The C parser is many times faster; the construction rules below stay in Python.
+    # The C parser is many times faster; what the events mean is decided in yamlstream.
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_loader_base()):  # type: ignore[misc]
-    """SafeLoader without implicit timestamps, refusing duplicate keys and non-JSON tags."""
-
-
-# Dates stay strings: `version: 2026-10-01` is a label, not a datetime.
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-_JSON_TAGS = frozenset(
-    "tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "map", "seq")
-)
-
-
-def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> float:
-    value: float = yaml.SafeLoader.construct_yaml_float(loader, node)
-    if not math.isfinite(value):
-        raise yaml.constructor.ConstructorError(
-            None, None, f"{node.value!r} is not a finite number", node.start_mark
-        )
-    return value
-
-
-def _refuse_node(loader: _Loader, node: yaml.Node) -> Any:
-    tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-    raise yaml.constructor.ConstructorError(
-        None,
-        None,
-        f"YAML tag {tag!r} is not allowed: definitions are plain data "
-        "(mappings, lists, strings, numbers, booleans, null)",
-        node.start_mark,
-    )
-
-
-def _refuse_tag(loader: _Loader, tag_suffix: str, node: yaml.Node) -> Any:
-    return _refuse_node(loader, node)
-
-
-_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
-for _tag in ("binary", "timestamp", "set", "omap", "pairs"):
-    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse_node)
-_Loader.add_multi_constructor("", _refuse_tag)
+_FAST = _loader_base()
+_EXACT = yaml.SafeLoader  # the pure-Python parser: the same wording and limits on every build
 
 
 def parse_yaml(text: str, *, path: str) -> Any:
     """Parse one YAML document into JSON-shaped data, or raise DefinitionError naming `path`."""
-    loader = _Loader(text)  # safe: a restricted SafeLoader, its constructors build plain data
     try:
-        document = build_document(loader, max_depth=MAX_DEPTH)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = e.problem or e.context
-        if not isinstance(e, yaml.constructor.ConstructorError):
-            problem = f"invalid YAML: {problem}"
-        raise DefinitionError(path, where, str(problem)) from e
+        document = _build(_FAST, text)
+    except (yaml.scanner.ScannerError, yaml.parser.ParserError, yaml.reader.ReaderError) as e:
+        if _FAST is _EXACT:
+            raise _definition_error(e, path, text) from e
+        # libyaml's wording and its own limits (a nesting cap since 0.2.5) vary by build: the
+        # pure-Python parser says what is wrong, and our depth limit is met before any cap.
+        try:
+            document = _build(_EXACT, text)
+        except yaml.YAMLError as exact:
+            raise _definition_error(exact, path, text) from exact
     except yaml.YAMLError as e:
-        raise DefinitionError(path, "", f"invalid YAML: {e}") from e
-    except (ValueError, KeyError) as e:  # an explicit tag its value does not fit: `!!int 1.5`
-        raise DefinitionError(path, "", f"a value does not fit its explicit YAML tag ({e})") from e
-    finally:
-        loader.dispose()
+        raise _definition_error(e, path, text) from e
     if document.aliased or document.events > MAX_NODES:  # else nesting was checked as it parsed
         _check_size(document.data, path=path)
     return document.data
+
+
+def _build(loader_type: type[yaml.SafeLoader], text: str) -> Document:
+    loader = loader_type(text)  # only its parser runs: yamlstream builds plain data itself
+    try:
+        return build_document(loader, max_depth=MAX_DEPTH)
+    finally:
+        loader.dispose()
+
+
+def _definition_error(e: yaml.YAMLError, path: str, text: str) -> DefinitionError:
+    if isinstance(e, yaml.reader.ReaderError):  # a character YAML does not allow
+        before = text[: e.position]
+        where = f"line {before.count(chr(10)) + 1}, column {len(before) - before.rfind(chr(10))}"
+        return DefinitionError(
+            path, where, f"invalid YAML: character #x{e.character:04X}: {e.reason}"
+        )
+    if not isinstance(e, yaml.MarkedYAMLError):
+        return DefinitionError(path, "", f"invalid YAML: {e}")
+    mark = e.problem_mark or e.context_mark
+    where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    problem = e.problem or e.context
+    if not isinstance(e, yaml.constructor.ConstructorError):
+        problem = f"invalid YAML: {problem}"
+    return DefinitionError(path, where, str(problem))
 
 
 def _check_size(data: Any, *, path: str) -> None:

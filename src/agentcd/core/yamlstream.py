@@ -3,13 +3,13 @@
 `yaml.load` composes a node tree and then constructs objects from it: twice the work, and the C
 composer recurses (a segfault on deep nesting). Here collections are built as their events
 arrive; nesting depth, string keys, duplicate keys and `<<` merges are checked on the way, and
-scalars and tags go through the loader's own resolvers and constructors (its rules stay there).
+scalars get their values from agentcd's own rules (core.yamlscalar), never from the parser's.
+Only plain data can come out: any tag but the core scalar, mapping and sequence tags is refused.
 Aliases share the anchored object, as PyYAML's constructor does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -18,10 +18,15 @@ import yaml
 from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
 
-_STR = "tag:yaml.org,2002:str"
-_MERGE = "tag:yaml.org,2002:merge"
+from agentcd.core import yamlscalar
+from agentcd.core.yamlscalar import ScalarError
+
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
+_SCALAR_TAGS = frozenset(
+    (yamlscalar.STR, yamlscalar.INT, yamlscalar.FLOAT, yamlscalar.BOOL, yamlscalar.NULL)
+)
+_plain = lru_cache(maxsize=4096)(yamlscalar.plain)  # keys and short values repeat throughout
 _NO_KEY: Any = object()
 _MERGE_KEY: Any = object()
 
@@ -50,13 +55,13 @@ class Document:
 def build_document(loader: Any, *, max_depth: int) -> Document:
     """The one document in `loader`'s stream as plain data (None when the stream is empty).
 
-    `loader` is a PyYAML loader class instance (C or Python) without path resolvers.
+    `loader` is a PyYAML loader instance (C or Python); only its parser is used.
     """
     loader.get_event()  # stream start
     start = loader.get_event()
     if isinstance(start, yaml.StreamEndEvent):
         return Document(None, events=0, aliased=False)
-    document = _build(loader, max_depth, _plain_resolver(loader.__class__))
+    document = _build(loader, max_depth)
     end = loader.get_event()
     if not isinstance(end, yaml.StreamEndEvent):
         raise ComposerError(
@@ -68,7 +73,7 @@ def build_document(loader: Any, *, max_depth: int) -> Document:
     return document
 
 
-def _build(loader: Any, max_depth: int, resolve: Callable[[str], str]) -> Document:
+def _build(loader: Any, max_depth: int) -> Document:
     anchors: dict[str, Any] = {}
     stack: list[_Open] = []
     value: Any = None
@@ -79,11 +84,11 @@ def _build(loader: Any, max_depth: int, resolve: Callable[[str], str]) -> Docume
         kind = type(event)
         events += 1
         if kind is yaml.ScalarEvent:
-            value, mark = _scalar(loader, event, stack, resolve), event.start_mark
+            value, mark = _scalar(event, stack), event.start_mark
             if event.anchor is not None:
                 _anchor(anchors, event, value)
         elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-            stack.append(_open(loader, event, depth=len(stack), max_depth=max_depth))
+            stack.append(_open(event, depth=len(stack), max_depth=max_depth))
             if event.anchor is not None:
                 _anchor(anchors, event, stack[-1].value)
             continue
@@ -100,55 +105,48 @@ def _build(loader: Any, max_depth: int, resolve: Callable[[str], str]) -> Docume
             _add(stack[-1], value, mark)
 
 
-def _scalar(loader: Any, event: Any, stack: list[_Open], resolve: Callable[[str], str]) -> Any:
-    tag = event.tag
-    if tag is None or tag == "!":
-        if not event.implicit[0]:
-            return event.value  # quoted or block style: a string
-        tag = resolve(event.value)
-    if tag == _STR:
-        return event.value
-    if tag == _MERGE and stack and stack[-1].is_map and stack[-1].key is _NO_KEY:
-        return _MERGE_KEY
-    node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
-    return loader.construct_object(node, deep=True)
+def _scalar(event: Any, stack: list[_Open]) -> Any:
+    tag, value = event.tag, event.value
+    try:
+        if tag is None:
+            if not event.implicit[0]:
+                return value  # quoted or block style: a string
+            if yamlscalar.is_merge_key(value) and stack and stack[-1].key is _NO_KEY:
+                return _MERGE_KEY if stack[-1].is_map else value
+            return _plain(value)
+        if tag == "!":  # the non-specific tag: a string, as the YAML spec says
+            return value
+        if tag in _SCALAR_TAGS:
+            return yamlscalar.tagged(tag, value)
+    except ScalarError as e:
+        raise ConstructorError(None, None, str(e), event.start_mark) from None
+    raise _refused(tag, "a scalar", event.start_mark)
 
 
-@lru_cache(maxsize=8)
-def _plain_resolver(loader_type: type) -> Callable[[str], str]:
-    """`Resolver.resolve` for plain scalars of one loader class, memoized by value.
-
-    Keys and short values repeat throughout definitions; a dictionary lookup beats trying the
-    resolvers' regular expressions again.
-    """
-    resolvers: dict[Any, list[tuple[str, Any]]] = loader_type.yaml_implicit_resolvers  # type: ignore[attr-defined]
-    wildcard = resolvers.get(None, [])
-
-    @lru_cache(maxsize=4096)
-    def resolve(value: str) -> str:
-        for tag, regexp in resolvers.get(value[:1], []) + wildcard:
-            if regexp.match(value):
-                return str(tag)
-        return _STR
-
-    return resolve
-
-
-def _open(loader: Any, event: Any, *, depth: int, max_depth: int) -> _Open:
+def _open(event: Any, *, depth: int, max_depth: int) -> _Open:
     if depth == max_depth:
         raise ConstructorError(
             None, None, f"nested deeper than {max_depth} levels", event.start_mark
         )
     mapping = isinstance(event, yaml.MappingStartEvent)
-    tag = event.tag
-    if tag not in (None, "!", _MAP if mapping else _SEQ):
-        # Any other tag: the loader's constructor for it refuses the node or its kind.
-        node_type = yaml.MappingNode if mapping else yaml.SequenceNode
-        loader.construct_object(node_type(tag, [], event.start_mark, event.end_mark), deep=True)
-        raise ConstructorError(None, None, f"unexpected tag {tag!r}", event.start_mark)
+    if event.tag not in (None, "!", _MAP if mapping else _SEQ):
+        raise _refused(event.tag, "a mapping" if mapping else "a list", event.start_mark)
     if mapping:
         return _Open({}, event.start_mark, is_map=True, seen=set(), merges=[])
     return _Open([], event.start_mark, is_map=False)
+
+
+def _refused(tag: str, kind: str, mark: Any) -> ConstructorError:
+    short = tag.replace("tag:yaml.org,2002:", "!!")
+    if tag in _SCALAR_TAGS or tag in (_MAP, _SEQ):
+        return ConstructorError(None, None, f"YAML tag {short!r} does not fit {kind}", mark)
+    return ConstructorError(
+        None,
+        None,
+        f"YAML tag {short!r} is not allowed: definitions are plain data "
+        "(mappings, lists, strings, numbers, booleans, null)",
+        mark,
+    )
 
 
 def _anchor(anchors: dict[str, Any], event: Any, value: Any) -> None:
@@ -174,8 +172,10 @@ def _add(frame: _Open, value: Any, mark: Any) -> None:
 
 
 def _check_key(seen: set[str], key: Any, mark: Any) -> Any:
-    if key is _MERGE_KEY:
-        return key  # `<<` merges may be overridden by explicit keys, as YAML intends
+    if key is _MERGE_KEY:  # one `<<` per mapping: a second is a duplicate like any key
+        key, merge = "<<", key
+    else:
+        merge = None
     if not isinstance(key, str):
         raise ConstructorError(
             None, None, f"mapping keys must be strings, found {key!r} (quote the key)", mark
@@ -185,11 +185,11 @@ def _check_key(seen: set[str], key: Any, mark: Any) -> Any:
             None, None, f"duplicate key {key!r} (a key may appear once per mapping)", mark
         )
     seen.add(key)
-    return key
+    return merge if merge is not None else key
 
 
 def _merge_sources(value: Any, mark: Any) -> list[dict[str, Any]]:
-    """What a `<<` merges, lowest precedence first (in a list, earlier mappings win)."""
+    """What a `<<` merges, highest precedence first (in a list, earlier mappings win)."""
     if isinstance(value, dict):
         return [value]
     if not isinstance(value, list):
@@ -199,7 +199,7 @@ def _merge_sources(value: Any, mark: Any) -> list[dict[str, Any]]:
         if not isinstance(item, dict):
             problem = f"expected a mapping for merging, but found {_kind(item)}"
             raise ConstructorError(None, None, problem, mark)
-    return list(reversed(value))
+    return list(value)
 
 
 def _kind(value: Any) -> str:
@@ -207,11 +207,14 @@ def _kind(value: Any) -> str:
 
 
 def _close(frame: _Open) -> Any:
-    """The finished collection; merged keys come first and explicit ones override them."""
+    """The finished collection (the same object, which an anchor may name). Merged keys come
+    first, in the order the merged mappings give them; an explicit key overrides a merged one
+    and an earlier merged mapping a later one (yaml.org/type/merge.html)."""
     if frame.merges:
         own = dict(frame.value)
         frame.value.clear()
         for source in frame.merges:
-            frame.value.update(source)
+            for key, value in source.items():
+                frame.value.setdefault(key, value)
         frame.value.update(own)
     return frame.value
