@@ -4,15 +4,20 @@ A scenario is a temporary git repository holding the example project and a calle
 copied from `workflows/`. `act -P ubuntu-latest=-self-hosted` runs every job on this machine;
 `--local-repository` serves `agentcd/agentcd@v1` (the reusable workflows and composite
 actions) from a copy of this checkout and the two artifact actions from test doubles
-(`tests/ci/doubles/`), since act cannot fetch actions offline. The project keeps its ledger
-on a branch (`ledger: {backend: git}`) of a bare repository outside the job workspaces, as it
-does on GitHub's own remote; the `file` platform's folder is an absolute path there too.
+(`tests/ci/doubles/`), since act cannot fetch actions offline. act does not know GitHub's
+self-repository syntax (`uses: $/actions/promote`: the action at the reusable workflow's own
+commit), so in that copy alone such references name `agentcd/agentcd/actions/...@v1`, which
+`--local-repository` serves from the same copy: the same files at the same commit. The project
+keeps its ledger on a branch (`ledger: {backend: git}`) of a bare repository outside the job
+workspaces, as it does on GitHub's own remote; the `file` platform's folder is an absolute
+path there too.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -32,7 +37,7 @@ DOWNLOAD = "actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c"
 DOUBLES = ROOT / "tests" / "ci" / "doubles"
 REPOSITORY = "octo-org/support-desk"
 BRANCH = "agentcd-ledger"
-SUITE_FILES = ("actions", ".github", "pyproject.toml", "README.md", "src")
+SUITE_FILES = ("actions", ".github", "pyproject.toml", "README.md", "requirements", "src")
 
 
 def find_act() -> str | None:
@@ -97,6 +102,10 @@ def _copy_suite(dest: Path) -> None:
         elif source.exists():
             dest.mkdir(parents=True, exist_ok=True)
             shutil.copy(source, dest / name)
+    for workflow in (dest / ".github" / "workflows").glob("*.yml"):
+        text = workflow.read_text(encoding="utf-8")
+        text = re.sub(r"uses: \$/(actions/[a-z-]+)", r"uses: agentcd/agentcd/\1@v1", text)
+        workflow.write_text(text, encoding="utf-8")
 
 
 def commit(project: Path, message: str) -> str:

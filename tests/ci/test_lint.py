@@ -1,9 +1,10 @@
 """The CI packaging follows its conventions: actionlint finds nothing, composite actions stay
 thin and safe, workflows are least-privilege and pinned, GitLab components are well formed.
 
-actionlint runs on a copy where `agentcd/agentcd/...@v1` references point at the local files,
-so it also checks every `with:` against our actions' inputs and every caller's permissions
-against what the reusable workflows' jobs need.
+actionlint runs on a copy where the callers' `agentcd/agentcd/...@v1` references point at the
+local files (the reusable workflows name our actions as `$/actions/...` already), so it checks
+every `with:` against our actions' inputs and every caller's permissions against what the
+reusable workflows' jobs need.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ REUSABLE = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 CALLERS = sorted((ROOT / "workflows").glob("github-*.yml"))
 TEMPLATES = sorted((ROOT / "templates").glob("*.yml"))
 OURS = re.compile(r"agentcd/agentcd/(actions/[a-z-]+|\.github/workflows/[a-z-]+\.yml)@v1")
+SELF = re.compile(r"\$/actions/[a-z-]+")  # GitHub's self-repository syntax
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
 KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 GLOBAL_KEYWORDS = {"default", "stages", "variables", "workflow", "include", "image", "services"}
@@ -98,11 +100,33 @@ def test_actions_only_install_agentcd_and_run_one_command(path: Path) -> None:
     assert all("uses" not in s for s in steps)
 
 
-@pytest.mark.parametrize("path", [*ACTIONS, *REUSABLE, *CALLERS], ids=_name)
+def _uses(path: Path) -> list[str]:
+    return re.findall(r"^\s*(?:- )?uses: (.+)$", path.read_text(encoding="utf-8"), re.MULTILINE)
+
+
+@pytest.mark.parametrize("path", [*ACTIONS, *REUSABLE], ids=_name)
 def test_third_party_actions_are_pinned_by_sha_with_a_version(path: Path) -> None:
-    uses = re.findall(r"^\s*(?:- )?uses: (.+)$", path.read_text(encoding="utf-8"), re.MULTILINE)
-    for ref in uses:
+    for ref in _uses(path):
+        assert SELF.fullmatch(ref) or PINNED.match(ref), ref
+
+
+@pytest.mark.parametrize("path", CALLERS, ids=_name)
+def test_callers_name_our_reusable_workflows_and_pin_the_rest(path: Path) -> None:
+    for ref in _uses(path):
         assert OURS.fullmatch(ref) or PINNED.match(ref), ref
+
+
+@pytest.mark.parametrize("path", REUSABLE, ids=_name)
+def test_reusable_workflows_run_our_actions_from_their_own_commit(path: Path) -> None:
+    """Pinning a reusable workflow by SHA pins every agentcd action it runs: they are named with
+    the self-repository syntax (`$/actions/...`, the workflow's own repository and commit),
+    never by a branch or tag."""
+    text = path.read_text(encoding="utf-8")
+    assert re.findall(r"uses:\s*agentcd/agentcd/actions/\S*", text) == []
+    assert re.findall(r"uses:\s*\./\S*", text) == []  # ./ is the caller's workspace, not ours
+    for ref in _uses(path):
+        if "actions/" in ref and not ref.startswith("actions/"):
+            assert SELF.fullmatch(ref), ref
 
 
 @pytest.mark.parametrize("path", [*REUSABLE, *CALLERS], ids=_name)
