@@ -8,12 +8,16 @@ makes it install, and `pip` is replaced by a recorder that shows the hash-checke
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
+import yaml
+
 from agentcd.source import source_digest
-from tests.conftest import ROOT
+from tests.conftest import ROOT, git
 
 SOURCE = source_digest(ROOT / "src" / "agentcd")[7:19]
 
@@ -115,3 +119,60 @@ def test_outside_a_runner_it_says_what_is_missing(tmp_path: Path) -> None:
     )
     assert done.returncode != 0
     assert "RUNNER_TEMP is not set" in done.stderr
+
+
+def _component_install(template: Path) -> str:
+    """The install part of a component's first script: from the `component` test to its `fi`."""
+    body = list(yaml.safe_load_all(template.read_text(encoding="utf-8")))[1]
+    job = next(j for j in body.values() if isinstance(j, dict) and "script" in j)
+    first = job["script"][0]
+    text = first if isinstance(first, str) else first[0]
+    assert text.startswith('if [ "$AGENTCD_PACKAGE" = component ]; then\n')
+    return text[: text.index("\nfi\n") + 4]
+
+
+TEMPLATES = sorted((ROOT / "templates").glob("*.yml"))
+
+
+def test_every_component_installs_the_same_way() -> None:
+    assert len({_component_install(t) for t in TEMPLATES}) == 1
+
+
+def test_a_component_clones_its_own_commit_and_installs_it_from_the_lock(tmp_path: Path) -> None:
+    """The `component` install, run as a GitLab job would: the agentcd project is a bare
+    repository here, reached through a git URL rewrite of the job's https URL; the test's
+    agentcd, built from the same source, is on PATH, so install.sh reuses it."""
+    source = tmp_path / "agentcd"
+    for name in ("actions", "requirements", "src", "pyproject.toml"):
+        copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy
+        copy(ROOT / name, source / name)  # type: ignore[operator]
+    shutil.rmtree(source / "src" / "agentcd.egg-info", ignore_errors=True)
+    for cache in source.rglob("__pycache__"):
+        shutil.rmtree(cache)
+    git(source, "init", "-q", "-b", "main")
+    git(source, "add", "-A")
+    git(source, "commit", "-q", "-m", "agentcd")
+    sha = git(source, "rev-parse", "HEAD").strip()
+    git(source, "commit", "-q", "--allow-empty", "-m", "a later commit the job must not take")
+    bare = tmp_path / "agentcd.git"
+    git(tmp_path, "clone", "-q", "--bare", str(source), str(bare))
+    project = tmp_path / "project"
+    project.mkdir()
+    env = {
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "HOME": str(tmp_path),
+        "AGENTCD_PACKAGE": "component",
+        "AGENTCD_SOURCE": "agentcd/agentcd",
+        "AGENTCD_SHA": sha,
+        "CI_JOB_TOKEN": "job-token",
+        "CI_SERVER_FQDN": "gitlab.invalid",
+        "CI_PROJECT_DIR": str(project),
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": f"url.{bare}.insteadOf",
+        "GIT_CONFIG_VALUE_0": "https://gitlab-ci-token:job-token@gitlab.invalid/agentcd/agentcd.git",
+    }
+    script = _component_install(TEMPLATES[0]) + "command -v agentcd\n"
+    done = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert f"agentcd already installed from this source ({SOURCE})" in done.stdout
+    assert git(project / ".agentcd-src", "rev-parse", "HEAD").strip() == sha

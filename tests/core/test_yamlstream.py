@@ -54,6 +54,7 @@ def _refusal(text: str) -> str:
         ("-0b101", -5),
         ("1:30", 90),
         ("-1:00:01", -3601),
+        ("123456789012345678901:30", 7407407340740740734090),  # exact, never via a float
         # floats: a dot is required; an exponent needs its sign
         ("1.5", 1.5),
         ("-1.", -1.0),

@@ -89,15 +89,16 @@ def is_merge_key(value: str) -> bool:
     return value == "<<"
 
 
-def _int(text: str) -> int:
+def _signed(text: str) -> tuple[int, str]:
+    """The sign and the digits of a number, underscores dropped."""
     digits = text.replace("_", "")
-    sign = -1 if digits[0] == "-" else 1
-    digits = digits.lstrip("+-")
+    return (-1 if digits[0] == "-" else 1), digits.lstrip("+-")
+
+
+def _int(text: str) -> int:
+    sign, digits = _signed(text)
     if ":" in digits:  # base 60: 1:30 is 90
-        total = 0
-        for part in digits.split(":"):
-            total = total * 60 + int(part)
-        return sign * total
+        return sign * int(_base60(digits))  # exact: no fraction, so no float on the way
     if digits.startswith("0b"):
         return sign * int(digits[2:], 2)
     if digits.startswith("0x"):
@@ -108,15 +109,17 @@ def _int(text: str) -> int:
 
 
 def _float(text: str) -> float:
-    digits = text.replace("_", "")
-    sign = -1.0 if digits[0] == "-" else 1.0
-    digits = digits.lstrip("+-")
-    if ":" in digits:  # base 60: 1:30.5 is 90.5
-        total = 0.0
-        for part in digits.split(":"):
-            total = total * 60 + float(part)
-        return sign * total
-    value = float(digits)
+    sign, digits = _signed(text)
+    value = float(_base60(digits)) if ":" in digits else float(digits)  # 1:30.5 is 90.5
     if not math.isfinite(value):  # 1.0e+999 overflows to inf
         raise ScalarError(f"{text!r} is not a finite number")
     return sign * value
+
+
+def _base60(digits: str) -> int | float:
+    """`1:30` is 90; every group but the last is an integer, the last may have a fraction."""
+    *groups, last = digits.split(":")
+    total = 0
+    for group in groups:
+        total = total * 60 + int(group)
+    return total * 60 + (float(last) if "." in last else int(last))
