@@ -22,7 +22,7 @@ announce() { # the bin folder to put on PATH
 }
 
 # Python 3.11 is the oldest version agentcd supports; source.py needs the standard library only.
-want="$(PYTHONPATH="$root/src" python3 -m agentcd.source "$root/src/agentcd")"
+want="$(PYTHONPATH="$root/src" python3 -m agentcd.code_digest "$root/src/agentcd")"
 want="${want#sha256:}"
 want="${want:0:12}"
 have="$(agentcd --version 2>/dev/null || true)"

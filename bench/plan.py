@@ -202,10 +202,10 @@ def deploy_base(repo: BenchRepo) -> int:
     from agentcd.adapters.backends import open_ledger, open_platform
     from agentcd.adapters.clock import utc_now
     from agentcd.adapters.source import GitTree
-    from agentcd.core.drift import config_digest
-    from agentcd.core.ledger import Deployment, Status
-    from agentcd.core.load import load_workspace
-    from agentcd.core.promotion import make_release
+    from agentcd.core.definition.load import load_workspace
+    from agentcd.core.deploy.drift import config_digest
+    from agentcd.core.deploy.ledger import Deployment, Status
+    from agentcd.core.deploy.promotion import make_release
 
     with GitTree(repo.path, repo.base) as tree:
         workspace = load_workspace(tree)

@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from agentcd import __version__
-from agentcd.source import source_digest as _source_digest
+from agentcd.code_digest import code_digest as _code_digest
 
 EXIT_OK, EXIT_ERROR, EXIT_NO, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 _GC_YOUNG_THRESHOLD = 500_000  # allocations between young collections (CPython's default: 700)
@@ -61,7 +61,7 @@ class LazyGroup(click.Group):
 
 def _print_version(ctx: click.Context) -> None:
     # The source digest tells two builds of one version apart (CI reuses a matching agentcd).
-    click.echo(f"agentcd, version {__version__} (source {_source_digest()[7:19]})")
+    click.echo(f"agentcd, version {__version__} (source {_code_digest()[7:19]})")
     ctx.exit()
 
 

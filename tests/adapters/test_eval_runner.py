@@ -14,10 +14,10 @@ from agentcd.adapters.eval_cache import EvalCache, trial_key
 from agentcd.adapters.eval_progress import Progress
 from agentcd.adapters.eval_runner import Runner, RunnerOptions, TrialJob
 from agentcd.adapters.invokers.base import InvokeError
-from agentcd.core.eval_settings import Budget
-from agentcd.core.invocation import InvokeRequest
-from agentcd.core.observation import Observation
-from agentcd.core.suite import Case
+from agentcd.core.evals.invocation import InvokeRequest
+from agentcd.core.evals.observation import Observation
+from agentcd.core.evals.settings import Budget
+from agentcd.core.evals.suite import Case
 
 Behaviour = Callable[[InvokeRequest, int], Observation]
 

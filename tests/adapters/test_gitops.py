@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from agentcd.adapters.gitops import ancestry, commit_message, current_ref
-from agentcd.core.gate import Ancestry
+from agentcd.core.deploy.gate import Ancestry
 from tests.conftest import git
 
 

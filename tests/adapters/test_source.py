@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from agentcd.adapters.source import GitTree, WorkTree, head_commit
-from agentcd.core.load import Workspace, load_workspace
+from agentcd.core.definition.load import Workspace, load_workspace
 from agentcd.errors import AgentcdError, SourceError
 from tests.conftest import EXAMPLE, git
 

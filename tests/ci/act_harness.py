@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from agentcd.adapters.ledger.git import GitLedger
-from agentcd.core.ledger import Deployment
+from agentcd.core.deploy.ledger import Deployment
 from tests.conftest import EXAMPLE, ROOT, git
 
 # Read before the autouse fixture clears AGENTCD_* variables.

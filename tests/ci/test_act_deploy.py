@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from agentcd.adapters.ledger.git import GitLedger
-from agentcd.core.ledger import Deployment, EvalRecord, EvalVerdict, Status
+from agentcd.core.deploy.ledger import Deployment, EvalRecord, EvalVerdict, Status
 from tests.ci.act_harness import (
     BRANCH,
     REPOSITORY,

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from agentcd.core.marker import parse_marker
+from agentcd.core.review.marker import parse_marker
 from tests.ci.act_harness import REPOSITORY, ActRun, Scenario, commit, find_act, make_scenario
 from tests.ci.act_harness import run_act as act
 from tests.ci.fake_github import BOT, TOKEN, FakeGitHub, Request, serve

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from agentcd.core.ledger import Deployment, Kind
+from agentcd.core.deploy.ledger import Deployment, Kind
 from tests.ci.act_harness import REPOSITORY, ActRun, Scenario, commit, find_act, make_scenario
 from tests.ci.act_harness import run_act as act
 from tests.ci.fake_github import TOKEN, FakeGitHub, serve

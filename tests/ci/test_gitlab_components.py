@@ -31,7 +31,7 @@ import yaml
 
 from agentcd.adapters.ledger.git import GitLedger
 from agentcd.adapters.ledger.protocol import Ledger
-from agentcd.core.ledger import Deployment, EvalRecord, EvalVerdict, Kind, Status
+from agentcd.core.deploy.ledger import Deployment, EvalRecord, EvalVerdict, Kind, Status
 from tests.ci.fake_gitlab import JOB_TOKEN, FakeGitLab, serve
 from tests.conftest import EXAMPLE, ROOT, git
 

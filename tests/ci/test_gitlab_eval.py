@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from agentcd.core.ledger import EvalRecord, EvalVerdict
+from agentcd.core.deploy.ledger import EvalRecord, EvalVerdict
 from tests.ci.test_gitlab_components import Pipeline, Project, find_gitlab_ci_local
 from tests.conftest import git
 

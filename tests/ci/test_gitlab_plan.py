@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import yaml
 
-from agentcd.core.marker import parse_marker
+from agentcd.core.review.marker import parse_marker
 from tests.adapters.hosts.fake_gitlab import API, PROJECT, FakeGitLab
 from tests.ci.test_gitlab_components import Pipeline, Project, find_gitlab_ci_local
 from tests.conftest import ROOT, git

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import yaml
 
-from agentcd.source import source_digest
+from agentcd.code_digest import code_digest
 from tests.conftest import ROOT, git
 
-SOURCE = source_digest(ROOT / "src" / "agentcd")[7:19]
+SOURCE = code_digest(ROOT / "src" / "agentcd")[7:19]
 
 
 def fake_agentcd(folder: Path, source: str) -> Path:

@@ -12,8 +12,8 @@ import pytest
 from agentcd.adapters.backends import open_ledger
 from agentcd.adapters.ledger.protocol import Ledger
 from agentcd.adapters.source import WorkTree
-from agentcd.core.ledger import Deployment, EvalRecord, EvalVerdict
-from agentcd.core.load import load_project, load_workspace
+from agentcd.core.definition.load import load_project, load_workspace
+from agentcd.core.deploy.ledger import Deployment, EvalRecord, EvalVerdict
 from tests.conftest import git
 
 START = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)

@@ -282,7 +282,7 @@ def test_the_http_client_is_loaded_only_for_targets_that_speak_http(
         "from pathlib import Path\n"
         "from agentcd.adapters.invokers import make_invoker\n"
         "from agentcd.adapters.source import WorkTree\n"
-        "from agentcd.core.load import load_workspace\n"
+        "from agentcd.core.definition.load import load_workspace\n"
         "from agentcd.errors import ConfigError\n"
         f"settings = load_workspace(WorkTree(Path({str(repo)!r}))).project.evals\n"
         "try:\n"

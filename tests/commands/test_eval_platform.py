@@ -137,8 +137,8 @@ def _evals(repo: Path) -> list[Any]:
 def test_a_promotion_during_the_run_gives_no_verdict(cli, project: Path) -> None:
     from agentcd.adapters.source import WorkTree
     from agentcd.commands._eval_deployed import open_deployments
-    from agentcd.core.eval_plan import plan_eval
-    from agentcd.core.load import load_workspace
+    from agentcd.core.definition.load import load_workspace
+    from agentcd.core.evals.plan import plan_eval
     from tests.commands.deploying import commit_change
 
     assert cli("promote", "--env", "dev", "--agent", "faq-bot").code == 0

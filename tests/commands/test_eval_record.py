@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from agentcd.core.ledger import EvalVerdict
+from agentcd.core.deploy.ledger import EvalVerdict
 from tests.commands.deploying import (  # noqa: F401 (fixtures)
     clock_fixture,
     history,

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import responses
 
-from agentcd.core.marker import parse_marker
+from agentcd.core.review.marker import parse_marker
 from tests.adapters.hosts.fake_github import REPO, FakeGitHub
 from tests.adapters.hosts.fake_gitlab import API, PROJECT, FakeGitLab
 from tests.conftest import git

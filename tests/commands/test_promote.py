@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from agentcd.core.ledger import EvalVerdict, Kind, Status
+from agentcd.core.deploy.ledger import EvalVerdict, Kind, Status
 from tests.commands.deploying import (  # noqa: F401 (fixtures)
     clock_fixture,
     commit_change,

@@ -13,7 +13,7 @@ import responses
 
 from agentcd.adapters.hosts.github import GitHubHost
 from agentcd.adapters.hosts.github_api import GitHubOptions
-from agentcd.core.ledger import Status
+from agentcd.core.deploy.ledger import Status
 from tests.adapters.hosts.conftest import _github
 from tests.adapters.hosts.fake_github import REPO, FakeGitHub
 from tests.adapters.hosts.fake_gitlab import API, PROJECT, FakeGitLab

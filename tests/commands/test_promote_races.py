@@ -14,7 +14,7 @@ from typing import Any
 from agentcd.adapters.ledger.git import GitLedger
 from agentcd.adapters.ledger.sqlite import SqliteLedger
 from agentcd.adapters.platforms.file import FilePlatform
-from agentcd.core.ledger import PENDING_LEASE, Status
+from agentcd.core.deploy.ledger import PENDING_LEASE, Status
 from tests.commands.deploying import Clock, clock_fixture, history, live_file, project_fixture  # noqa: F401 (fixtures)
 
 FORK = multiprocessing.get_context("fork")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from agentcd.core.ledger import Kind, Status
+from agentcd.core.deploy.ledger import Kind, Status
 from tests.commands.deploying import (  # noqa: F401 (fixtures)
     clock_fixture,
     commit_change,

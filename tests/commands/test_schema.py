@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from agentcd.core.parse import parse_yaml
+from agentcd.core.definition.parse import parse_yaml
 from tests.conftest import EXAMPLE, ROOT
 
 KINDS = {"Agent": "agent", "Project": "project", "EvalSuite": "evalsuite"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from agentcd.core.ledger import CheckResult, Deployment, Kind, Outcome, Status
+from agentcd.core.deploy.ledger import CheckResult, Deployment, Kind, Outcome, Status
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 

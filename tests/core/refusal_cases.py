@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentcd.core.parse import MAX_DEPTH
-from agentcd.core.tree import MAX_FILE_BYTES
+from agentcd.core.definition.parse import MAX_DEPTH
+from agentcd.core.definition.tree import MAX_FILE_BYTES
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "support-desk"
 TRIAGE = "agents/support-triage/agent.yaml"

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter
 
-from agentcd.core.assertions import check_assertion, matches_partially
-from agentcd.core.observation import JudgeReply, Observation, Outcome, ToolCall
-from agentcd.core.suite import Assertion
+from agentcd.core.evals.assertions import check_assertion, matches_partially
+from agentcd.core.evals.observation import JudgeReply, Observation, Outcome, ToolCall
+from agentcd.core.evals.suite import Assertion
 
 ADAPTER: TypeAdapter[Any] = TypeAdapter(Assertion)
 CALLS = (

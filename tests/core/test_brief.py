@@ -7,18 +7,18 @@ from typing import Any
 
 import pytest
 
-from agentcd.core.brief import (
+from agentcd.core.definition.bundle import Bundle, make_bundle
+from agentcd.core.definition.model import Environment, Gate, Requirement
+from agentcd.core.deploy.brief import (
     LedgerView,
     Replacement,
     is_blocking,
     live_is_suspect,
     make_brief,
 )
-from agentcd.core.bundle import Bundle, make_bundle
-from agentcd.core.drift import AgentDrift, DriftState
-from agentcd.core.ledger import EvalRecord, EvalVerdict, Slot, make_slot
-from agentcd.core.model import Environment, Gate, Requirement
-from agentcd.core.promotion import make_release
+from agentcd.core.deploy.drift import AgentDrift, DriftState
+from agentcd.core.deploy.ledger import EvalRecord, EvalVerdict, Slot, make_slot
+from agentcd.core.deploy.promotion import make_release
 from tests.core.ledger_records import T0, dep
 
 PROD = Environment(

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from agentcd.core.bundle import bundle_to_json, make_bundle, read_bundle
-from agentcd.core.load import load_workspace
+from agentcd.core.definition.bundle import bundle_to_json, make_bundle, read_bundle
+from agentcd.core.definition.load import load_workspace
 from agentcd.errors import DefinitionError
 from tests.conftest import EXAMPLE
 from tests.core.memtree import MemoryTree

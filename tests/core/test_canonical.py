@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from agentcd.core.canonical import (
+from agentcd.core.definition.canonical import (
     CANONICAL_VERSION,
     binding_names,
     build_artifact,
@@ -15,9 +15,9 @@ from agentcd.core.canonical import (
     canonicalize,
     normalize_text,
 )
-from agentcd.core.digest import artifact_digest
-from agentcd.core.load import load_workspace
-from agentcd.core.model import Agent
+from agentcd.core.definition.digest import artifact_digest
+from agentcd.core.definition.load import load_workspace
+from agentcd.core.definition.model import Agent
 from tests.conftest import EXAMPLE
 from tests.core.memtree import MemoryTree
 

@@ -17,9 +17,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agentcd.core.canonical import canonical_bytes, normalize_numbers
-from agentcd.core.load import load_agent
-from agentcd.core.parse import decode_text, parse_yaml
+from agentcd.core.definition.canonical import canonical_bytes, normalize_numbers
+from agentcd.core.definition.load import load_agent
+from agentcd.core.definition.parse import decode_text, parse_yaml
 from tests.conftest import EXAMPLE
 from tests.core.memtree import MemoryTree
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from agentcd.core.chat import (
+from agentcd.core.definition.load import load_workspace
+from agentcd.core.evals.chat import (
     chat_body,
     function_tools,
     judge_body,
@@ -16,7 +17,6 @@ from agentcd.core.chat import (
     system_prompt,
     tool_message,
 )
-from agentcd.core.load import load_workspace
 from tests.conftest import EXAMPLE
 from tests.fakes.openai_server import text_reply, tool_reply
 

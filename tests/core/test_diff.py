@@ -12,9 +12,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from agentcd.adapters.source import WorkTree
-from agentcd.core.bundle import make_bundle
-from agentcd.core.canonical import canonicalize
-from agentcd.core.diff import (
+from agentcd.core.definition.bundle import make_bundle
+from agentcd.core.definition.canonical import canonicalize
+from agentcd.core.definition.digest import artifact_digest
+from agentcd.core.definition.load import load_workspace
+from agentcd.core.diff.changes import (
     AgentStatus,
     ChangeKind,
     compare_workspaces,
@@ -22,9 +24,7 @@ from agentcd.core.diff import (
     format_path,
     unified_diff,
 )
-from agentcd.core.digest import artifact_digest
-from agentcd.core.load import load_workspace
-from agentcd.core.risk import Risk
+from agentcd.core.diff.risk import Risk
 from tests.conftest import EXAMPLE
 
 Artifact = dict[str, Any]

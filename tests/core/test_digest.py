@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from agentcd.core.canonical import canonical_bytes
-from agentcd.core.digest import (
+from agentcd.core.definition.canonical import canonical_bytes
+from agentcd.core.definition.digest import (
     DIGEST_RE,
     agent_bindings,
     artifact_digest,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from agentcd.core.drift import (
+from agentcd.core.deploy.drift import (
     Difference,
     DriftKind,
     DriftState,
@@ -16,7 +16,7 @@ from agentcd.core.drift import (
     config_digest,
     diff_configs,
 )
-from agentcd.core.ledger import Deployment
+from agentcd.core.deploy.ledger import Deployment
 from tests.core.ledger_records import dep, digest
 
 APPROVED = {

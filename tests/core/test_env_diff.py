@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from agentcd.core.drift import AgentDrift, DriftState
-from agentcd.core.env_diff import (
+from agentcd.core.deploy.drift import AgentDrift, DriftState
+from agentcd.core.diff.environments import (
     AgentBindings,
     BindingChange,
     EnvironmentComparison,

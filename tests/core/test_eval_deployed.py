@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 
 from agentcd.adapters.source import WorkTree
-from agentcd.core.drift import AgentDrift, DriftState
-from agentcd.core.eval_deployed import DeployedAgent, Observed, bind_deployed, refusals
-from agentcd.core.eval_plan import plan_eval
-from agentcd.core.eval_settings import EvalSettings, PlatformTarget, PythonTarget
-from agentcd.core.ledger import make_slot
-from agentcd.core.load import Workspace, load_workspace
+from agentcd.core.definition.load import Workspace, load_workspace
+from agentcd.core.deploy.drift import AgentDrift, DriftState
+from agentcd.core.deploy.ledger import make_slot
+from agentcd.core.evals.deployed import DeployedAgent, Observed, bind_deployed, refusals
+from agentcd.core.evals.plan import plan_eval
+from agentcd.core.evals.settings import EvalSettings, PlatformTarget, PythonTarget
 from agentcd.errors import ConfigError
 from tests.conftest import EXAMPLE
 from tests.core.ledger_records import dep, digest

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from agentcd.core.evaluation import score_trial
-from agentcd.core.observation import JudgeReply, Observation, Outcome
-from agentcd.core.suite import Case
+from agentcd.core.evals.observation import JudgeReply, Observation, Outcome
+from agentcd.core.evals.scoring import score_trial
+from agentcd.core.evals.suite import Case
 
 OUTPUT = Observation(output="Sorry, I can't share that.", latency_ms=100.0)
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from agentcd.core.gate import Ancestry, Candidate, Decision, GateInput, decide
-from agentcd.core.ledger import EvalRecord, EvalVerdict, Outcome, Status
-from agentcd.core.model import Environment, Gate, Requirement
+from agentcd.core.definition.model import Environment, Gate, Requirement
+from agentcd.core.deploy.gate import Ancestry, Candidate, Decision, GateInput, decide
+from agentcd.core.deploy.ledger import EvalRecord, EvalVerdict, Outcome, Status
 from tests.core.ledger_records import T0, dep, digest
 
 PROD = Environment(

@@ -6,15 +6,15 @@ from typing import Any
 
 import pytest
 
-from agentcd.core.invocation import (
+from agentcd.core.evals.invocation import (
     InvokeRequest,
     fill_vars,
     parse_reply,
     render_messages,
     request_payload,
 )
-from agentcd.core.observation import ToolCall
-from agentcd.core.suite import Case
+from agentcd.core.evals.observation import ToolCall
+from agentcd.core.evals.suite import Case
 
 
 def test_vars_fill_placeholders_and_turns_keep_roles() -> None:

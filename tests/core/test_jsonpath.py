@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from agentcd.core.jsonpath import find, parse_path
+from agentcd.core.evals.jsonpath import find, parse_path
 
 DATA = {"a": {"b-c": [10, {"d": None}]}, "list": [1, 2, 3]}
 

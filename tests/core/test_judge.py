@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agentcd.core.judge import judge_messages, judge_prompt_digest, parse_verdict
+from agentcd.core.evals.judge import judge_messages, judge_prompt_digest, parse_verdict
 
 
 @pytest.mark.parametrize(

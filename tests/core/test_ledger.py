@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from agentcd.core.ledger import (
+from agentcd.core.deploy.ledger import (
     PENDING_LEASE,
     EvalVerdict,
     PendingAction,

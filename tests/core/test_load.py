@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from agentcd.adapters.source import WorkTree
-from agentcd.core.canonical import CANONICAL_VERSION, normalize_text
-from agentcd.core.load import load_workspace
+from agentcd.core.definition.canonical import CANONICAL_VERSION, normalize_text
+from agentcd.core.definition.load import load_workspace
 from agentcd.errors import DefinitionError
 from tests.core.refusal_cases import EXAMPLE, REFUSALS, Refusal, copy_example, symlink, write
 

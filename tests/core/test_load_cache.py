@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from agentcd.core import load
-from agentcd.core.load import LoadedAgent, load_agent
+from agentcd.core.definition import load
+from agentcd.core.definition.load import LoadedAgent, load_agent
 from agentcd.errors import DefinitionError
 from tests.conftest import EXAMPLE
 from tests.core.memtree import MemoryTree

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agentcd.core.marker import (
+from agentcd.core.review.marker import (
     COMMENT_CAP,
     GITHUB_COMMENT_LIMIT,
     GITLAB_NOTE_LIMIT,

@@ -6,7 +6,7 @@ import tracemalloc
 
 import pytest
 
-from agentcd.core.parse import MAX_DEPTH, decode_text, parse_yaml, split_frontmatter
+from agentcd.core.definition.parse import MAX_DEPTH, decode_text, parse_yaml, split_frontmatter
 from agentcd.errors import DefinitionError
 
 PLAIN_DATA = "definitions are plain data (mappings, lists, strings, numbers, booleans, null)"

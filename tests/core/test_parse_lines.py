@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agentcd.core.parse import field_lines
+from agentcd.core.definition.parse import field_lines
 
 DOC = """\
 # a comment

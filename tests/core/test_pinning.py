@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agentcd.core.pinning import is_pinned
+from agentcd.core.definition.pinning import is_pinned
 
 
 @pytest.mark.parametrize(

@@ -6,14 +6,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from agentcd.core.drift import AgentDrift, DriftState
-from agentcd.core.ledger import Deployment, Status, fold
-from agentcd.core.model import Environment, Gate, Requirement
-from agentcd.core.plan import GateVerdict, changed_agents
-from agentcd.core.plan_env import LedgerState, Running, Step, after_merge, env_cell
-from agentcd.core.plan_eval import EvalStatus
-from agentcd.core.promotion import make_release
-from agentcd.core.verdict import Verdict
+from agentcd.core.definition.model import Environment, Gate, Requirement
+from agentcd.core.deploy.drift import AgentDrift, DriftState
+from agentcd.core.deploy.ledger import Deployment, Status, fold
+from agentcd.core.deploy.promotion import make_release
+from agentcd.core.evals.verdict import Verdict
+from agentcd.core.review.environment import LedgerState, Running, Step, after_merge, env_cell
+from agentcd.core.review.evals import EvalStatus
+from agentcd.core.review.plan import GateVerdict, changed_agents
 from tests.render.plan_scenarios import (
     HEAD_SHA,
     Scenario,

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from agentcd.core.plan_eval import combine_verdicts, read_eval_report
-from agentcd.core.verdict import Verdict
+from agentcd.core.evals.verdict import Verdict
+from agentcd.core.review.evals import combine_verdicts, read_eval_report
 from agentcd.errors import DefinitionError
 
 DIGEST = "sha256:" + "a" * 64

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agentcd.core.plan_load import load_snapshot
+from agentcd.core.review.snapshot import load_snapshot
 from agentcd.errors import DefinitionError
 from tests.render.plan_scenarios import SnapshotTree, edited, example_files
 

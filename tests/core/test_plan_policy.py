@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from agentcd.core.plan import changed_agents
-from agentcd.core.plan_policy import base_findings, change_findings
+from agentcd.core.review.findings import base_findings, change_findings
+from agentcd.core.review.plan import changed_agents
 from tests.render.plan_scenarios import edited, example_files, snapshot
 
 TRIAGE = "agents/support-triage/agent.yaml"

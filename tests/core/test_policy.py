@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from agentcd.adapters.source import WorkTree
-from agentcd.core.load import load_workspace
-from agentcd.core.policy import Finding, Rule, Severity, check_workspace
+from agentcd.core.definition.load import load_workspace
+from agentcd.core.policy.rules import Finding, Rule, Severity, check_workspace
 from tests.conftest import EXAMPLE
 
 TRIAGE = "agents/support-triage/agent.yaml"

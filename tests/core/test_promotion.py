@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from agentcd.core.digest import agent_bindings, deployment_digest
-from agentcd.core.model import Environment
-from agentcd.core.promotion import make_release, pull_request_number
+from agentcd.core.definition.digest import agent_bindings, deployment_digest
+from agentcd.core.definition.model import Environment
+from agentcd.core.deploy.promotion import make_release, pull_request_number
 from tests.core.ledger_records import digest
 
 ARTIFACT = {

@@ -121,7 +121,7 @@ def test_the_core_modules_are_found() -> None:
         ("from agentcd.commands import build\n", ["line 1: imports agentcd.commands"]),
         ("from ..adapters import source\n", ["line 1: imports agentcd.adapters"]),
         ("from . import canonical\n", []),
-        ("from agentcd.core import secrets\n", []),
+        ("from agentcd.core.policy import secrets\n", []),
         ("import json\nimport hashlib\nimport re\nimport posixpath\n", []),
         ("data = open('x').read()\n", ["line 1: calls open()"]),
         (

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from agentcd.core.risk import ABSENT, Risk, assess, highest
+from agentcd.core.diff.risk import ABSENT, Risk, assess, highest
 
 APPROVAL = ("tools", "issue_refund", "approval")
 

@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from agentcd.core.secrets import find_secrets, looks_random, mask, shannon_entropy
+from agentcd.core.policy.secrets import find_secrets, looks_random, mask, shannon_entropy
 
 ALNUM = string.ascii_letters + string.digits
 

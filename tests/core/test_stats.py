@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agentcd.core.stats import mcnemar_exact, wilson_interval
+from agentcd.core.evals.stats import mcnemar_exact, wilson_interval
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from agentcd.core.drift import DriftState
-from agentcd.core.ledger import Status, make_slot
-from agentcd.core.status import age_text, build_status
+from agentcd.core.deploy.drift import DriftState
+from agentcd.core.deploy.ledger import Status, make_slot
+from agentcd.core.deploy.status import age_text, build_status
 from tests.core.ledger_records import T0, dep
 
 

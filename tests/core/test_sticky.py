@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from agentcd.core.marker import Marker, with_marker
-from agentcd.core.sticky import Comment, Upsert, plan_upsert
+from agentcd.core.review.marker import Marker, with_marker
+from agentcd.core.review.sticky import Comment, Upsert, plan_upsert
 
 BOT = "github-actions[bot]"
 A, B = "a" * 40, "b" * 40

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agentcd.core.tree import MAX_FILE_BYTES, glob_files, read_file, resolve_path
+from agentcd.core.definition.tree import MAX_FILE_BYTES, glob_files, read_file, resolve_path
 from agentcd.errors import DefinitionError
 from tests.core.memtree import MemoryTree
 

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from agentcd.core.model import Agent, Project
-from agentcd.core.suite import EvalSuite
-from agentcd.core.validate import validate_model
+from agentcd.core.definition.model import Agent, Project
+from agentcd.core.definition.validate import validate_model
+from agentcd.core.evals.suite import EvalSuite
 from agentcd.errors import DefinitionError
 
 AGENT: dict[str, Any] = {

@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from agentcd.core.evaluation import AssertionResult, TrialResult
-from agentcd.core.model import Gate
-from agentcd.core.observation import Check, Observation, Outcome
-from agentcd.core.suite import Case
-from agentcd.core.verdict import CaseResult, Verdict, decide_case, decide_gate, pair
+from agentcd.core.definition.model import Gate
+from agentcd.core.evals.observation import Check, Observation, Outcome
+from agentcd.core.evals.scoring import AssertionResult, TrialResult
+from agentcd.core.evals.suite import Case
+from agentcd.core.evals.verdict import CaseResult, Verdict, decide_case, decide_gate, pair
 
 P, F, E = Outcome.PASS, Outcome.FAIL, Outcome.ERROR
 

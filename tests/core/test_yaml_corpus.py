@@ -13,9 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from agentcd.core.canonical import canonical_bytes
-from agentcd.core.digest import artifact_digest
-from agentcd.core.load import load_workspace
+from agentcd.core.definition.canonical import canonical_bytes
+from agentcd.core.definition.digest import artifact_digest
+from agentcd.core.definition.load import load_workspace
 from tests.core.memtree import MemoryTree
 
 CORPUS = Path(__file__).parents[1] / "golden" / "yaml-corpus" / "project"

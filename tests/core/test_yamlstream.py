@@ -11,8 +11,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agentcd.core.parse import parse_yaml
-from agentcd.core.yamlstream import Document, build_document
+from agentcd.core.definition.parse import parse_yaml
+from agentcd.core.definition.yamlstream import Document, build_document
 from agentcd.errors import DefinitionError
 
 

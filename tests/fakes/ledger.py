@@ -7,8 +7,8 @@ from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 
 from agentcd.adapters.ledger.protocol import SequenceTaken
-from agentcd.core.bundle import Bundle
-from agentcd.core.ledger import Deployment, EvalRecord, Status
+from agentcd.core.definition.bundle import Bundle
+from agentcd.core.deploy.ledger import Deployment, EvalRecord, Status
 
 
 class FakeLedger:

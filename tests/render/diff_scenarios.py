@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from agentcd.core.bundle import Bundle, make_bundle
-from agentcd.core.diff import DiffReport, Side, compare_workspaces
-from agentcd.core.drift import DriftState
-from agentcd.core.env_diff import EnvironmentSide, LiveNote, compare_environments
+from agentcd.core.definition.bundle import Bundle, make_bundle
+from agentcd.core.deploy.drift import DriftState
+from agentcd.core.diff.changes import DiffReport, Side, compare_workspaces
+from agentcd.core.diff.environments import EnvironmentSide, LiveNote, compare_environments
 
 COMMIT_A = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"
 COMMIT_B = "9f3c2e1d0c9b8a7f6e5d4c3b2a19f8e7d6c5b4a3"

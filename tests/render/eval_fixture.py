@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentcd.core.eval_report import EvalReport, RunStats, agent_report, overall
-from agentcd.core.eval_settings import Budget
-from agentcd.core.evaluation import TrialResult, score_trial
-from agentcd.core.judge import judge_prompt_digest
-from agentcd.core.load import LoadedSuite
-from agentcd.core.model import Gate
-from agentcd.core.observation import JudgeReply, Observation, ToolCall
-from agentcd.core.suite import EvalSuite
+from agentcd.core.definition.load import LoadedSuite
+from agentcd.core.definition.model import Gate
+from agentcd.core.evals.judge import judge_prompt_digest
+from agentcd.core.evals.observation import JudgeReply, Observation, ToolCall
+from agentcd.core.evals.report import EvalReport, RunStats, agent_report, overall
+from agentcd.core.evals.scoring import TrialResult, score_trial
+from agentcd.core.evals.settings import Budget
+from agentcd.core.evals.suite import EvalSuite
 
 SUITE = EvalSuite.model_validate(
     {

@@ -12,18 +12,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from agentcd.core.diff import Side
-from agentcd.core.drift import AgentDrift, LiveState, Presence, assess, config_digest
-from agentcd.core.ledger import Deployment, Status, fold
-from agentcd.core.load import LoadedAgent, Workspace
-from agentcd.core.marker import Marker, with_marker
-from agentcd.core.plan import PlanInputs, PlanView, build_plan, changed_agents
-from agentcd.core.plan_env import LedgerState
-from agentcd.core.plan_eval import EvalResult, read_eval_report
-from agentcd.core.plan_load import Snapshot, load_snapshot
-from agentcd.core.plan_policy import base_findings, change_findings
-from agentcd.core.promotion import make_release
-from agentcd.core.stats import wilson_interval
+from agentcd.core.definition.load import LoadedAgent, Workspace
+from agentcd.core.deploy.drift import AgentDrift, LiveState, Presence, assess, config_digest
+from agentcd.core.deploy.ledger import Deployment, Status, fold
+from agentcd.core.deploy.promotion import make_release
+from agentcd.core.diff.changes import Side
+from agentcd.core.evals.stats import wilson_interval
+from agentcd.core.review.environment import LedgerState
+from agentcd.core.review.evals import EvalResult, read_eval_report
+from agentcd.core.review.findings import base_findings, change_findings
+from agentcd.core.review.marker import Marker, with_marker
+from agentcd.core.review.plan import PlanInputs, PlanView, build_plan, changed_agents
+from agentcd.core.review.snapshot import Snapshot, load_snapshot
 from agentcd.render.plan_md import CommentOptions, render_markdown
 from tests.conftest import EXAMPLE
 from tests.core.memtree import MemoryTree

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from agentcd.core.drift import DriftState
-from agentcd.core.env_diff import EnvironmentSide, LiveNote, compare_environments
+from agentcd.core.deploy.drift import DriftState
+from agentcd.core.diff.environments import EnvironmentSide, LiveNote, compare_environments
 from agentcd.render.diff_text import render_text
 from tests.render.diff_scenarios import SCENARIOS, changed, faq_bot, report, triage
 

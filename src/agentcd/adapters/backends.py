@@ -10,8 +10,8 @@ from agentcd.adapters.ledger.protocol import Ledger
 from agentcd.adapters.ledger.sqlite import SqliteLedger
 from agentcd.adapters.platforms.file import FilePlatform
 from agentcd.adapters.platforms.protocol import Platform
-from agentcd.core.model import FileTarget, Project
-from agentcd.core.model import Ledger as LedgerConfig
+from agentcd.core.definition.model import FileTarget, Project
+from agentcd.core.definition.model import Ledger as LedgerConfig
 from agentcd.errors import ConfigError
 
 

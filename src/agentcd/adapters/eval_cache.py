@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from agentcd.core.canonical import canonical_bytes
-from agentcd.core.digest import digest_bytes
-from agentcd.core.observation import (
+from agentcd.core.definition.canonical import canonical_bytes
+from agentcd.core.definition.digest import digest_bytes
+from agentcd.core.evals.observation import (
     JudgeReply,
     Observation,
     observation_from_dict,

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field, replace
 from agentcd.adapters.eval_cache import EvalCache
 from agentcd.adapters.eval_progress import Progress
 from agentcd.adapters.invokers.base import InvokeError, Invoker, Judge
-from agentcd.core.eval_settings import Budget
-from agentcd.core.invocation import InvokeRequest, question_text
-from agentcd.core.judge import judge_messages
-from agentcd.core.observation import JudgeReply, Observation
-from agentcd.core.suite import RubricAssertion
+from agentcd.core.evals.invocation import InvokeRequest, question_text
+from agentcd.core.evals.judge import judge_messages
+from agentcd.core.evals.observation import JudgeReply, Observation
+from agentcd.core.evals.settings import Budget
+from agentcd.core.evals.suite import RubricAssertion
 
 
 @dataclass(frozen=True, slots=True)

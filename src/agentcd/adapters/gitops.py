@@ -6,7 +6,7 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
-from agentcd.core.gate import Ancestry
+from agentcd.core.deploy.gate import Ancestry
 
 
 def ancestry(cwd: Path, candidate: str | None, running: str | None) -> Ancestry:

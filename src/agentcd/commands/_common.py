@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 import click
 
 from agentcd.adapters.source import GitTree, WorkTree, head_commit
-from agentcd.core.load import Workspace, load_workspace
-from agentcd.core.tree import Tree
+from agentcd.core.definition.load import Workspace, load_workspace
+from agentcd.core.definition.tree import Tree
 
 F = TypeVar("F", bound=Callable[..., Any])
 

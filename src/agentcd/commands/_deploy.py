@@ -15,10 +15,10 @@ from agentcd.adapters.ledger.protocol import LedgerError, SequenceTaken
 from agentcd.adapters.platforms.protocol import PlatformError, Rendered
 from agentcd.commands._services import Identity, Services
 from agentcd.commands._services import find_environment as find_environment  # re-exported
-from agentcd.core.bundle import Bundle
-from agentcd.core.drift import config_digest, content_matches
-from agentcd.core.gate import Candidate, Decision, GateInput, GateResult, decide
-from agentcd.core.ledger import (
+from agentcd.core.definition.bundle import Bundle
+from agentcd.core.deploy.drift import config_digest, content_matches
+from agentcd.core.deploy.gate import Candidate, Decision, GateInput, GateResult, decide
+from agentcd.core.deploy.ledger import (
     CheckResult,
     Deployment,
     Kind,
@@ -30,7 +30,7 @@ from agentcd.core.ledger import (
     make_slot,
     resolve_pending,
 )
-from agentcd.core.promotion import (
+from agentcd.core.deploy.promotion import (
     AgentOutcome,
     DeployReport,
     Release,

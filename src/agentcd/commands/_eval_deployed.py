@@ -13,11 +13,11 @@ from agentcd.adapters.invokers import Invoker, make_invoker
 from agentcd.adapters.ledger.protocol import Ledger
 from agentcd.adapters.platforms.protocol import Platform
 from agentcd.commands._live import assess_agent
-from agentcd.core.eval_deployed import DeployedAgent, Observed, bind_deployed, refusals
-from agentcd.core.eval_plan import EvalPlan
-from agentcd.core.eval_settings import PlatformTarget
-from agentcd.core.ledger import fold
-from agentcd.core.model import Project
+from agentcd.core.definition.model import Project
+from agentcd.core.deploy.ledger import fold
+from agentcd.core.evals.deployed import DeployedAgent, Observed, bind_deployed, refusals
+from agentcd.core.evals.plan import EvalPlan
+from agentcd.core.evals.settings import PlatformTarget
 from agentcd.errors import ConfigError
 
 

@@ -9,13 +9,13 @@ from typing import Any
 
 from agentcd.adapters.eval_cache import trial_key
 from agentcd.adapters.eval_runner import TrialJob, TrialRecord
-from agentcd.core.canonical import canonical_bytes
-from agentcd.core.digest import digest_bytes
-from agentcd.core.eval_plan import EvalPlan
-from agentcd.core.evaluation import TrialResult, score_trial
-from agentcd.core.invocation import InvokeRequest
-from agentcd.core.suite import Case, RubricAssertion
-from agentcd.core.verdict import CaseKey
+from agentcd.core.definition.canonical import canonical_bytes
+from agentcd.core.definition.digest import digest_bytes
+from agentcd.core.evals.invocation import InvokeRequest
+from agentcd.core.evals.plan import EvalPlan
+from agentcd.core.evals.scoring import TrialResult, score_trial
+from agentcd.core.evals.suite import Case, RubricAssertion
+from agentcd.core.evals.verdict import CaseKey
 
 Side = tuple[str, str]  # (agent, "head" | "base")
 

@@ -14,11 +14,11 @@ from agentcd.adapters.backends import open_ledger, open_platform
 from agentcd.adapters.ledger.protocol import Ledger
 from agentcd.adapters.platforms.protocol import Platform
 from agentcd.adapters.source import WorkTree
-from agentcd.core.drift import AgentDrift, assess, content_matches
-from agentcd.core.ledger import Deployment, Slot, fold
-from agentcd.core.load import load_project
-from agentcd.core.model import Project
-from agentcd.core.promotion import Release, make_release
+from agentcd.core.definition.load import load_project
+from agentcd.core.definition.model import Project
+from agentcd.core.deploy.drift import AgentDrift, assess, content_matches
+from agentcd.core.deploy.ledger import Deployment, Slot, fold
+from agentcd.core.deploy.promotion import Release, make_release
 from agentcd.errors import ConfigError
 
 SlotKey = tuple[str, str]

@@ -19,7 +19,7 @@ import click
 from agentcd.adapters.environ import CiContext, Host
 from agentcd.adapters.hosts.github_actions import Annotation, Level, format_annotation
 from agentcd.adapters.hosts.protocol import DeploymentRequest, DeploymentState
-from agentcd.core.ledger import Deployment
+from agentcd.core.deploy.ledger import Deployment
 from agentcd.errors import AgentcdError, ConfigError
 
 mirror_option = click.option(

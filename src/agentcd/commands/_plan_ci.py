@@ -21,10 +21,10 @@ from agentcd.adapters.hosts.github_actions import (
     write_outputs,
 )
 from agentcd.adapters.hosts.protocol import UpsertResult
-from agentcd.core.load import Workspace
-from agentcd.core.marker import Marker
-from agentcd.core.plan import PlanView
-from agentcd.core.policy import Finding, Severity
+from agentcd.core.definition.load import Workspace
+from agentcd.core.policy.rules import Finding, Severity
+from agentcd.core.review.marker import Marker
+from agentcd.core.review.plan import PlanView
 from agentcd.errors import ConfigError
 
 if TYPE_CHECKING:  # the client libraries load only when a comment is written

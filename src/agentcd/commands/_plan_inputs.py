@@ -18,11 +18,11 @@ from agentcd.adapters.ledger.protocol import Ledger
 from agentcd.adapters.revisions import default_branch, merge_base
 from agentcd.adapters.source import head_commit
 from agentcd.commands._live import assess_agent
-from agentcd.core.drift import AgentDrift
-from agentcd.core.ledger import Slot, fold
-from agentcd.core.model import Project, SqliteLedger
-from agentcd.core.plan_env import LedgerState, SlotKey
-from agentcd.core.plan_eval import EvalResult, read_eval_report
+from agentcd.core.definition.model import Project, SqliteLedger
+from agentcd.core.deploy.drift import AgentDrift
+from agentcd.core.deploy.ledger import Slot, fold
+from agentcd.core.review.environment import LedgerState, SlotKey
+from agentcd.core.review.evals import EvalResult, read_eval_report
 from agentcd.errors import AgentcdError, ConfigError, DefinitionError
 
 

@@ -18,9 +18,9 @@ from agentcd.adapters.platforms.protocol import Platform
 from agentcd.adapters.source import WorkTree
 from agentcd.commands._common import format_option, output_option
 from agentcd.commands._mirror import NO_MIRROR, Mirror, connect, mirror_option
-from agentcd.core.ledger import EvalRecord
-from agentcd.core.load import load_project
-from agentcd.core.model import Environment, Project
+from agentcd.core.definition.load import load_project
+from agentcd.core.definition.model import Environment, Project
+from agentcd.core.deploy.ledger import EvalRecord
 from agentcd.errors import ConfigError
 
 F = TypeVar("F", bound=Callable[..., Any])

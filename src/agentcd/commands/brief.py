@@ -16,11 +16,11 @@ from agentcd.adapters.backends import open_platform
 from agentcd.adapters.ledger.protocol import Ledger
 from agentcd.commands._common import format_option, output_option, project_dir, write_output
 from agentcd.commands._live import assess_agent, open_project
-from agentcd.core.brief import LedgerView, make_brief
-from agentcd.core.bundle import Bundle, read_bundle
-from agentcd.core.ledger import Slot, fold
-from agentcd.core.model import Environment, Project
-from agentcd.core.promotion import pull_request_number
+from agentcd.core.definition.bundle import Bundle, read_bundle
+from agentcd.core.definition.model import Environment, Project
+from agentcd.core.deploy.brief import LedgerView, make_brief
+from agentcd.core.deploy.ledger import Slot, fold
+from agentcd.core.deploy.promotion import pull_request_number
 from agentcd.errors import ConfigError
 from agentcd.render.brief import render_json, render_markdown
 

@@ -14,7 +14,7 @@ from agentcd.commands._common import (
     project_dir,
     write_output,
 )
-from agentcd.core.bundle import Bundle, bundle_to_json, make_bundle, read_bundle
+from agentcd.core.definition.bundle import Bundle, bundle_to_json, make_bundle, read_bundle
 from agentcd.errors import ConfigError, DefinitionError
 
 

@@ -24,19 +24,19 @@ from agentcd.commands._live import (
     environment_names,
     open_project,
 )
-from agentcd.core.bundle import read_bundle
-from agentcd.core.diff import DiffReport, Side, Snapshot, compare_workspaces
-from agentcd.core.drift import AgentDrift
-from agentcd.core.env_diff import (
+from agentcd.core.definition.bundle import read_bundle
+from agentcd.core.definition.load import PROJECT_FILE, load_workspace
+from agentcd.core.definition.model import Project
+from agentcd.core.definition.tree import Tree
+from agentcd.core.deploy.drift import AgentDrift
+from agentcd.core.deploy.ledger import Slot
+from agentcd.core.diff.changes import DiffReport, Side, Snapshot, compare_workspaces
+from agentcd.core.diff.environments import (
     EnvironmentComparison,
     EnvironmentSide,
     compare_environments,
     live_notes,
 )
-from agentcd.core.ledger import Slot
-from agentcd.core.load import PROJECT_FILE, load_workspace
-from agentcd.core.model import Project
-from agentcd.core.tree import Tree
 from agentcd.errors import AgentcdError, ConfigError, SourceError
 from agentcd.render.diff_json import render_json
 from agentcd.render.diff_md import render_markdown

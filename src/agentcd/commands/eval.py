@@ -28,17 +28,17 @@ from agentcd.commands._common import (
     write_output,
 )
 from agentcd.commands._eval_jobs import build_jobs, needs_judge, score_jobs
-from agentcd.core.eval_plan import EvalPlan, plan_eval
-from agentcd.core.eval_report import EvalReport, RunStats, agent_report, overall
-from agentcd.core.eval_settings import PlatformTarget
-from agentcd.core.judge import judge_prompt_digest
-from agentcd.core.load import Workspace
-from agentcd.core.verdict import Verdict
+from agentcd.core.definition.load import Workspace
+from agentcd.core.evals.judge import judge_prompt_digest
+from agentcd.core.evals.plan import EvalPlan, plan_eval
+from agentcd.core.evals.report import EvalReport, RunStats, agent_report, overall
+from agentcd.core.evals.settings import PlatformTarget
+from agentcd.core.evals.verdict import Verdict
 from agentcd.render.eval_json import render_json
 
 if TYPE_CHECKING:
-    from agentcd.core.ledger import EvalRecord
-    from agentcd.core.model import Project
+    from agentcd.core.definition.model import Project
+    from agentcd.core.deploy.ledger import EvalRecord
 
 
 @click.command("eval")
@@ -137,8 +137,8 @@ def record_verdicts(root: Path, project: Project, report_json: str) -> tuple[Eva
 
     from agentcd.adapters import clock
     from agentcd.adapters.backends import open_ledger
-    from agentcd.core.digest import digest_bytes
-    from agentcd.core.ledger import evals_from_report
+    from agentcd.core.definition.digest import digest_bytes
+    from agentcd.core.deploy.ledger import evals_from_report
 
     ci = detect_ci()
     records = evals_from_report(

@@ -30,15 +30,15 @@ from agentcd.commands._plan_inputs import (
     read_ledger_state,
 )
 from agentcd.commands.validate import locate_findings
-from agentcd.core.diff import Side
-from agentcd.core.load import PROJECT_FILE
-from agentcd.core.marker import COMMENT_CAP, Marker, with_marker
-from agentcd.core.plan import GateVerdict, PlanInputs, PlanView, build_plan, changed_agents
-from agentcd.core.plan_eval import EvalResult
-from agentcd.core.plan_load import Snapshot, load_snapshot
-from agentcd.core.plan_policy import base_findings, change_findings
-from agentcd.core.policy import Finding
-from agentcd.core.tree import Tree
+from agentcd.core.definition.load import PROJECT_FILE
+from agentcd.core.definition.tree import Tree
+from agentcd.core.diff.changes import Side
+from agentcd.core.policy.rules import Finding
+from agentcd.core.review.evals import EvalResult
+from agentcd.core.review.findings import base_findings, change_findings
+from agentcd.core.review.marker import COMMENT_CAP, Marker, with_marker
+from agentcd.core.review.plan import GateVerdict, PlanInputs, PlanView, build_plan, changed_agents
+from agentcd.core.review.snapshot import Snapshot, load_snapshot
 from agentcd.errors import AgentcdError, SourceError
 from agentcd.render.plan_json import render_json
 from agentcd.render.plan_md import SUMMARY_LIMIT, CommentOptions, render_markdown

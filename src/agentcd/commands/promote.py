@@ -23,11 +23,11 @@ from agentcd.commands._services import (
     identity,
     open_services,
 )
-from agentcd.core.bundle import Bundle, make_bundle, read_bundle
-from agentcd.core.digest import DIGEST_RE, digest_bytes
-from agentcd.core.ledger import EvalRecord, evals_from_report, fold
-from agentcd.core.load import Workspace, load_workspace
-from agentcd.core.promotion import make_release
+from agentcd.core.definition.bundle import Bundle, make_bundle, read_bundle
+from agentcd.core.definition.digest import DIGEST_RE, digest_bytes
+from agentcd.core.definition.load import Workspace, load_workspace
+from agentcd.core.deploy.ledger import EvalRecord, evals_from_report, fold
+from agentcd.core.deploy.promotion import make_release
 from agentcd.errors import ConfigError, DefinitionError
 from agentcd.render.deploy import render_json, render_text
 

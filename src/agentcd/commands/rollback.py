@@ -13,9 +13,9 @@ from agentcd.commands._common import project_dir, write_output
 from agentcd.commands._deploy import Proposal, execute, exit_code
 from agentcd.commands._services import Services, deployment_options, identity, open_services
 from agentcd.commands.promote import stored_bundle
-from agentcd.core.gate import Decision, GateResult
-from agentcd.core.ledger import CheckResult, Outcome, Slot, choose_rollback, fold
-from agentcd.core.promotion import AgentOutcome, Release, Result, make_release
+from agentcd.core.deploy.gate import Decision, GateResult
+from agentcd.core.deploy.ledger import CheckResult, Outcome, Slot, choose_rollback, fold
+from agentcd.core.deploy.promotion import AgentOutcome, Release, Result, make_release
 from agentcd.errors import ConfigError
 from agentcd.render.deploy import render_json, render_text
 

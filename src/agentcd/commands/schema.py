@@ -13,8 +13,8 @@ import click
 from pydantic import BaseModel
 
 from agentcd.commands._common import write_output
-from agentcd.core.model import Agent, Project
-from agentcd.core.suite import EvalSuite
+from agentcd.core.definition.model import Agent, Project
+from agentcd.core.evals.suite import EvalSuite
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 BASE_ID = "https://agentcd.dev/schemas/v1/"

@@ -19,10 +19,10 @@ from agentcd.commands._common import (
     project_dir,
     write_output,
 )
-from agentcd.core.load import load_workspace
-from agentcd.core.parse import decode_text, field_lines
-from agentcd.core.policy import Finding, Severity, check_workspace, sort_findings
-from agentcd.core.tree import Tree, read_file
+from agentcd.core.definition.load import load_workspace
+from agentcd.core.definition.parse import decode_text, field_lines
+from agentcd.core.definition.tree import Tree, read_file
+from agentcd.core.policy.rules import Finding, Severity, check_workspace, sort_findings
 
 JSON_VERSION = 1
 _YAML_SUFFIXES = (".yaml", ".yml")

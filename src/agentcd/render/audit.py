@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from agentcd.core.digest import short
-from agentcd.core.ledger import Deployment, Outcome, Status
+from agentcd.core.definition.digest import short
+from agentcd.core.deploy.ledger import Deployment, Outcome, Status
 from agentcd.render.history import change, when
 from agentcd.render.markdown import code_span, escape_text
 

@@ -10,7 +10,8 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from agentcd.core.brief import (
+from agentcd.core.definition.digest import short
+from agentcd.core.deploy.brief import (
     BRIEF_FORMAT,
     AgentBrief,
     BindingChange,
@@ -20,10 +21,9 @@ from agentcd.core.brief import (
     is_blocking,
     live_is_suspect,
 )
-from agentcd.core.diff import Change, ChangeKind
-from agentcd.core.digest import short
-from agentcd.core.drift import AgentDrift, DriftState
-from agentcd.core.ledger import Deployment, EvalVerdict
+from agentcd.core.deploy.drift import AgentDrift, DriftState
+from agentcd.core.deploy.ledger import Deployment, EvalVerdict
+from agentcd.core.diff.changes import Change, ChangeKind
 from agentcd.render.markdown import code_span, escape_html, escape_text, fence
 from agentcd.render.values import line_counts, show_value, shown_value
 

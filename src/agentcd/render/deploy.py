@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from agentcd.core.digest import short
-from agentcd.core.ledger import CheckResult, Outcome
-from agentcd.core.promotion import AgentOutcome, DeployReport, Result
+from agentcd.core.definition.digest import short
+from agentcd.core.deploy.ledger import CheckResult, Outcome
+from agentcd.core.deploy.promotion import AgentOutcome, DeployReport, Result
 
 JSON_VERSION = 1
 _MARKS = {Outcome.PASS: "ok  ", Outcome.FAIL: "FAIL", Outcome.SKIP: "skip"}

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from agentcd.core.drift import DriftState
-from agentcd.core.env_diff import EnvironmentComparison, EnvironmentSide, LiveNote
+from agentcd.core.deploy.drift import DriftState
+from agentcd.core.diff.environments import EnvironmentComparison, EnvironmentSide, LiveNote
 from agentcd.render.values import show_value
 
 BINDINGS_TITLE = "Bindings (expected to differ per environment)"

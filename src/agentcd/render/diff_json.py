@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from agentcd.core.diff import AgentDiff, Change, DiffReport, Side
-from agentcd.core.env_diff import AgentBindings, EnvironmentComparison, EnvironmentSide
+from agentcd.core.diff.changes import AgentDiff, Change, DiffReport, Side
+from agentcd.core.diff.environments import AgentBindings, EnvironmentComparison, EnvironmentSide
 
 SCHEMA_VERSION = 1
 

@@ -7,10 +7,10 @@ add their bindings and live state after the artifact changes, each in its own se
 
 from __future__ import annotations
 
-from agentcd.core.diff import AgentDiff, AgentStatus, Change, ChangeKind, DiffReport, Side
-from agentcd.core.digest import short
-from agentcd.core.env_diff import AgentBindings, EnvironmentComparison
-from agentcd.core.risk import Risk
+from agentcd.core.definition.digest import short
+from agentcd.core.diff.changes import AgentDiff, AgentStatus, Change, ChangeKind, DiffReport, Side
+from agentcd.core.diff.environments import AgentBindings, EnvironmentComparison
+from agentcd.core.diff.risk import Risk
 from agentcd.render.diff_env import (
     BINDINGS_TITLE,
     LIVE_TITLE,

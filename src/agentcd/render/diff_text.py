@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 
-from agentcd.core.diff import AgentDiff, AgentStatus, Change, ChangeKind, DiffReport
-from agentcd.core.digest import short
-from agentcd.core.env_diff import EnvironmentComparison
-from agentcd.core.risk import Risk
+from agentcd.core.definition.digest import short
+from agentcd.core.diff.changes import AgentDiff, AgentStatus, Change, ChangeKind, DiffReport
+from agentcd.core.diff.environments import EnvironmentComparison
+from agentcd.core.diff.risk import Risk
 from agentcd.render.diff_env import (
     BINDINGS_TITLE,
     LIVE_TITLE,

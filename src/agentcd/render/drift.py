@@ -9,8 +9,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from agentcd.core.digest import short
-from agentcd.core.drift import AgentDrift, Difference, DriftState
+from agentcd.core.definition.digest import short
+from agentcd.core.deploy.drift import AgentDrift, Difference, DriftState
 from agentcd.render.markdown import code_span, escape_html, escape_text
 
 JSON_VERSION = 1

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from agentcd.core.eval_report import REPORT_VERSION, AgentReport, EvalReport, SuiteReport
-from agentcd.core.evaluation import TrialResult
-from agentcd.core.observation import observation_to_dict
-from agentcd.core.verdict import CaseResult, Pairing, Summary
+from agentcd.core.evals.observation import observation_to_dict
+from agentcd.core.evals.report import REPORT_VERSION, AgentReport, EvalReport, SuiteReport
+from agentcd.core.evals.scoring import TrialResult
+from agentcd.core.evals.verdict import CaseResult, Pairing, Summary
 
 
 def render_json(report: EvalReport) -> str:

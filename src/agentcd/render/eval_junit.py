@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from agentcd.core.eval_report import AgentReport, EvalReport, SuiteReport
-from agentcd.core.observation import Outcome
-from agentcd.core.verdict import CaseResult
+from agentcd.core.evals.observation import Outcome
+from agentcd.core.evals.report import AgentReport, EvalReport, SuiteReport
+from agentcd.core.evals.verdict import CaseResult
 
 
 def render_junit(report: EvalReport) -> str:

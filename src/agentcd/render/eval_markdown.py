@@ -6,11 +6,11 @@ per-case detail folded in `<details>`. User text goes through `render.markdown` 
 
 from __future__ import annotations
 
-from agentcd.core.digest import short
-from agentcd.core.eval_report import AgentReport, EvalReport
-from agentcd.core.evaluation import TrialResult
-from agentcd.core.observation import Outcome
-from agentcd.core.verdict import CaseResult, Summary, Verdict
+from agentcd.core.definition.digest import short
+from agentcd.core.evals.observation import Outcome
+from agentcd.core.evals.report import AgentReport, EvalReport
+from agentcd.core.evals.scoring import TrialResult
+from agentcd.core.evals.verdict import CaseResult, Summary, Verdict
 from agentcd.render.markdown import code_span, escape_html, escape_text
 
 ICONS = {

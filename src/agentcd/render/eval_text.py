@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from agentcd.core.digest import short
-from agentcd.core.eval_report import EvalReport
-from agentcd.core.observation import Outcome
+from agentcd.core.definition.digest import short
+from agentcd.core.evals.observation import Outcome
+from agentcd.core.evals.report import EvalReport
 
 
 def render_text(report: EvalReport) -> str:

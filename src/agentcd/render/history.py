@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from agentcd.core.digest import short
-from agentcd.core.ledger import Deployment, Kind
+from agentcd.core.definition.digest import short
+from agentcd.core.deploy.ledger import Deployment, Kind
 
 JSON_VERSION = 1
 _COLUMNS = ("#", "AGENT", "STARTED (UTC)", "STATUS", "CHANGE", "DIGEST", "COMMIT", "ACTOR", "NOTE")

@@ -6,13 +6,13 @@ notes, eval, policy, next steps. Level 3: text diffs (dropped first).
 
 from __future__ import annotations
 
-from agentcd.core.diff import AgentStatus, Change, ChangeKind
-from agentcd.core.drift import DriftState
-from agentcd.core.plan import AgentPlan, PolicyItem
-from agentcd.core.plan_env import EnvCell
-from agentcd.core.plan_eval import AgentEval, EvalResult, EvalStatus
-from agentcd.core.risk import Risk
-from agentcd.core.verdict import Verdict
+from agentcd.core.deploy.drift import DriftState
+from agentcd.core.diff.changes import AgentStatus, Change, ChangeKind
+from agentcd.core.diff.risk import Risk
+from agentcd.core.evals.verdict import Verdict
+from agentcd.core.review.environment import EnvCell
+from agentcd.core.review.evals import AgentEval, EvalResult, EvalStatus
+from agentcd.core.review.plan import AgentPlan, PolicyItem
 from agentcd.render import plan_words as w
 from agentcd.render.markdown import code_span, escape_html, escape_text, fence
 from agentcd.render.plan_fit import Block

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from agentcd.core.diff import Side
-from agentcd.core.plan import AgentPlan, PlanView, PolicyItem
-from agentcd.core.plan_env import AfterMerge, EnvCell, LedgerState, Running
-from agentcd.core.plan_eval import AgentEval, EvalResult
+from agentcd.core.diff.changes import Side
+from agentcd.core.review.environment import AfterMerge, EnvCell, LedgerState, Running
+from agentcd.core.review.evals import AgentEval, EvalResult
+from agentcd.core.review.plan import AgentPlan, PlanView, PolicyItem
 from agentcd.render.diff_json import change_to_json
 
 SCHEMA_VERSION = 1

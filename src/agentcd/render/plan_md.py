@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agentcd.core.diff import Change, ChangeKind, Side
-from agentcd.core.drift import DriftState
-from agentcd.core.marker import COMMENT_CAP
-from agentcd.core.plan import AgentPlan, PlanView
-from agentcd.core.plan_env import EnvCell
-from agentcd.core.plan_eval import EvalStatus
-from agentcd.core.risk import Risk
+from agentcd.core.deploy.drift import DriftState
+from agentcd.core.diff.changes import Change, ChangeKind, Side
+from agentcd.core.diff.risk import Risk
+from agentcd.core.review.environment import EnvCell
+from agentcd.core.review.evals import EvalStatus
+from agentcd.core.review.marker import COMMENT_CAP
+from agentcd.core.review.plan import AgentPlan, PlanView
 from agentcd.render import plan_words as w
 from agentcd.render.markdown import code_span, escape_text
 from agentcd.render.plan_agent_md import agent_blocks, policy_line

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from agentcd.core.digest import short
-from agentcd.core.drift import DriftState
-from agentcd.core.plan import GateVerdict
-from agentcd.core.plan_env import AfterMerge, Running, Step
-from agentcd.core.plan_eval import EvalResult
-from agentcd.core.verdict import Verdict
+from agentcd.core.definition.digest import short
+from agentcd.core.deploy.drift import DriftState
+from agentcd.core.evals.verdict import Verdict
+from agentcd.core.review.environment import AfterMerge, Running, Step
+from agentcd.core.review.evals import EvalResult
+from agentcd.core.review.plan import GateVerdict
 from agentcd.render.markdown import code_span, escape_text
 
 DIGEST_CHARS = 8

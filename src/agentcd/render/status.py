@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from agentcd.core.digest import short
-from agentcd.core.drift import DriftState
-from agentcd.core.status import Cell, StatusView, age_text
+from agentcd.core.definition.digest import short
+from agentcd.core.deploy.drift import DriftState
+from agentcd.core.deploy.status import Cell, StatusView, age_text
 
 JSON_VERSION = 1
 LIVE_LABELS = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from agentcd.core.diff import Change, ChangeKind, Side
+from agentcd.core.diff.changes import Change, ChangeKind, Side
 
 VALUE_LIMIT = 120  # characters of one value shown inline; the JSON output keeps it whole
 

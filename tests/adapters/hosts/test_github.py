@@ -13,8 +13,8 @@ from agentcd.adapters.hosts.github import GitHubHost
 from agentcd.adapters.hosts.github_api import GitHubOptions
 from agentcd.adapters.hosts.gitlab import GitLabHost
 from agentcd.adapters.hosts.protocol import DeploymentRequest, DeploymentState, Host
-from agentcd.core.marker import COMMENT_CAP, Marker, parse_marker, with_marker
-from agentcd.core.sticky import Upsert
+from agentcd.core.review.marker import COMMENT_CAP, Marker, parse_marker, with_marker
+from agentcd.core.review.sticky import Upsert
 from agentcd.errors import AgentcdError
 from tests.adapters.hosts.fake_github import ACTIONS_BOT, HUMAN, REPO, FakeGitHub
 

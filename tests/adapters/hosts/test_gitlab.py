@@ -10,8 +10,8 @@ import pytest
 from agentcd.adapters.environ import detect_ci
 from agentcd.adapters.hosts.gitlab import GitLabHost, GitLabOptions
 from agentcd.adapters.hosts.protocol import Approval, DeploymentRequest, DeploymentState
-from agentcd.core.marker import Marker, with_marker
-from agentcd.core.sticky import Upsert
+from agentcd.core.review.marker import Marker, with_marker
+from agentcd.core.review.sticky import Upsert
 from agentcd.errors import AgentcdError
 from tests.adapters.hosts.fake_gitlab import API, BOT, HUMAN, PROJECT, FakeGitLab
 

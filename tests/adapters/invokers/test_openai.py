@@ -11,10 +11,10 @@ import pytest
 from agentcd.adapters.invokers._http import JsonPoster
 from agentcd.adapters.invokers.base import InvokeError
 from agentcd.adapters.invokers.openai import OpenAIInvoker, OpenAIJudge
-from agentcd.core.eval_settings import Judge, OpenAITarget
-from agentcd.core.invocation import InvokeRequest
-from agentcd.core.observation import ToolCall
-from agentcd.core.suite import Case
+from agentcd.core.evals.invocation import InvokeRequest
+from agentcd.core.evals.observation import ToolCall
+from agentcd.core.evals.settings import Judge, OpenAITarget
+from agentcd.core.evals.suite import Case
 from agentcd.errors import ConfigError
 from tests.fakes.openai_server import (
     MALFORMED,

@@ -13,11 +13,11 @@ from agentcd.adapters.invokers.base import InvokeError
 from agentcd.adapters.invokers.platform import PlatformInvoker, deployed_request
 from agentcd.adapters.platforms.file import FilePlatform
 from agentcd.adapters.source import WorkTree
-from agentcd.core.eval_settings import PlatformTarget
-from agentcd.core.invocation import InvokeRequest, request_payload
-from agentcd.core.load import load_workspace
-from agentcd.core.observation import ToolCall
-from agentcd.core.promotion import Release
+from agentcd.core.definition.load import load_workspace
+from agentcd.core.deploy.promotion import Release
+from agentcd.core.evals.invocation import InvokeRequest, request_payload
+from agentcd.core.evals.observation import ToolCall
+from agentcd.core.evals.settings import PlatformTarget
 from agentcd.errors import ConfigError
 from tests.conftest import EXAMPLE
 from tests.core.ledger_records import digest

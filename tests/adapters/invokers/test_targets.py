@@ -15,10 +15,10 @@ from agentcd.adapters.invokers.command import CommandInvoker
 from agentcd.adapters.invokers.http import HttpInvoker
 from agentcd.adapters.invokers.python import PythonInvoker
 from agentcd.adapters.source import WorkTree
-from agentcd.core.eval_settings import CommandTarget, HttpTarget, PythonTarget
-from agentcd.core.invocation import InvokeRequest
-from agentcd.core.load import load_workspace
-from agentcd.core.observation import ToolCall
+from agentcd.core.definition.load import load_workspace
+from agentcd.core.evals.invocation import InvokeRequest
+from agentcd.core.evals.observation import ToolCall
+from agentcd.core.evals.settings import CommandTarget, HttpTarget, PythonTarget
 from agentcd.errors import ConfigError
 from tests.conftest import EXAMPLE
 

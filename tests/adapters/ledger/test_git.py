@@ -17,9 +17,9 @@ import pytest
 from agentcd.adapters.ledger.gitbranch import Credentials
 from agentcd.adapters.ledger.protocol import Ledger, LedgerError, SequenceTaken
 from agentcd.adapters.source import WorkTree
-from agentcd.core.bundle import make_bundle
-from agentcd.core.ledger import Status
-from agentcd.core.load import load_workspace
+from agentcd.core.definition.bundle import make_bundle
+from agentcd.core.definition.load import load_workspace
+from agentcd.core.deploy.ledger import Status
 from tests.adapters.ledger.githttp import serve_git
 from tests.adapters.ledger.gitrepos import Remote, open_git_ledger
 from tests.adapters.ledger.test_sqlite import (  # noqa: F401 (the shared contract, run here too)

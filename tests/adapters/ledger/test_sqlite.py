@@ -12,8 +12,8 @@ import pytest
 
 from agentcd.adapters.ledger.protocol import Ledger, LedgerError, SequenceTaken
 from agentcd.adapters.ledger.sqlite import SCHEMA_VERSION, SqliteLedger
-from agentcd.core.bundle import make_bundle
-from agentcd.core.ledger import EvalRecord, EvalVerdict, Status
+from agentcd.core.definition.bundle import make_bundle
+from agentcd.core.deploy.ledger import EvalRecord, EvalVerdict, Status
 from tests.core.ledger_records import T0, dep, digest
 from tests.fakes.ledger import FakeLedger
 
@@ -115,7 +115,7 @@ def test_eval_verdicts_are_appended_in_order(ledger: Ledger) -> None:
 @pytest.fixture
 def example_artifact() -> dict[str, object]:
     from agentcd.adapters.source import WorkTree
-    from agentcd.core.load import load_workspace
+    from agentcd.core.definition.load import load_workspace
     from tests.conftest import EXAMPLE
 
     agent = load_workspace(WorkTree(EXAMPLE)).agent("faq-bot")

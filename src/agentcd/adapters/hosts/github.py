@@ -22,8 +22,8 @@ from agentcd.adapters.hosts.protocol import (
     DeploymentState,
     UpsertResult,
 )
-from agentcd.core.marker import COMMENT_CAP, GITHUB_COMMENT_LIMIT, Marker, with_marker
-from agentcd.core.sticky import Comment, Upsert, UpsertPlan, plan_upsert
+from agentcd.core.review.marker import COMMENT_CAP, GITHUB_COMMENT_LIMIT, Marker, with_marker
+from agentcd.core.review.sticky import Comment, Upsert, UpsertPlan, plan_upsert
 from agentcd.errors import AgentcdError, ConfigError
 
 ACTIONS_BOT = "github-actions[bot]"

@@ -22,8 +22,8 @@ from agentcd.adapters.hosts.protocol import (
     DeploymentState,
     UpsertResult,
 )
-from agentcd.core.marker import COMMENT_CAP, GITLAB_NOTE_LIMIT, Marker, with_marker
-from agentcd.core.sticky import Comment, Upsert, UpsertPlan, plan_upsert
+from agentcd.core.review.marker import COMMENT_CAP, GITLAB_NOTE_LIMIT, Marker, with_marker
+from agentcd.core.review.sticky import Comment, Upsert, UpsertPlan, plan_upsert
 from agentcd.errors import AgentcdError, ConfigError
 
 TOKEN_VARIABLE = "AGENTCD_GITLAB_TOKEN"

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-from agentcd.core.marker import Marker
-from agentcd.core.sticky import Upsert
+from agentcd.core.review.marker import Marker
+from agentcd.core.review.sticky import Upsert
 
 
 @dataclass(frozen=True, slots=True)

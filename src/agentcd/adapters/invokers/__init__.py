@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agentcd.adapters.invokers.base import InvokeError, Invoker, Judge
-from agentcd.core.eval_settings import (
+from agentcd.core.evals.settings import (
     CommandTarget,
     EvalTarget,
     HttpTarget,
@@ -17,7 +17,7 @@ from agentcd.core.eval_settings import (
     PlatformTarget,
     PythonTarget,
 )
-from agentcd.core.eval_settings import (
+from agentcd.core.evals.settings import (
     Judge as JudgeSettings,
 )
 from agentcd.errors import ConfigError

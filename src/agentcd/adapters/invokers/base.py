@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from agentcd.core.invocation import InvokeRequest
-from agentcd.core.observation import Observation
+from agentcd.core.evals.invocation import InvokeRequest
+from agentcd.core.evals.observation import Observation
 
 
 class InvokeError(Exception):

@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 from agentcd.adapters.invokers.base import InvokeError
-from agentcd.core.eval_settings import CommandTarget
-from agentcd.core.invocation import InvokeRequest, parse_reply, request_payload
-from agentcd.core.observation import Observation
+from agentcd.core.evals.invocation import InvokeRequest, parse_reply, request_payload
+from agentcd.core.evals.observation import Observation
+from agentcd.core.evals.settings import CommandTarget
 from agentcd.errors import ConfigError
 
 

@@ -7,9 +7,9 @@ import time
 from agentcd.adapters.invokers._http import JsonPoster
 from agentcd.adapters.invokers.base import InvokeError
 from agentcd.adapters.invokers.openai import read_key
-from agentcd.core.eval_settings import HttpTarget
-from agentcd.core.invocation import InvokeRequest, parse_reply, request_payload
-from agentcd.core.observation import Observation
+from agentcd.core.evals.invocation import InvokeRequest, parse_reply, request_payload
+from agentcd.core.evals.observation import Observation
+from agentcd.core.evals.settings import HttpTarget
 
 
 class HttpInvoker:

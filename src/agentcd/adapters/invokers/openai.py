@@ -12,11 +12,11 @@ from typing import Any
 from agentcd.adapters.environ import secret
 from agentcd.adapters.invokers._http import JsonPoster
 from agentcd.adapters.invokers.base import InvokeError
-from agentcd.core import chat
-from agentcd.core.eval_settings import Judge as JudgeSettings
-from agentcd.core.eval_settings import OpenAITarget
-from agentcd.core.invocation import InvokeRequest, render_messages
-from agentcd.core.observation import Observation, ToolCall
+from agentcd.core.evals import chat
+from agentcd.core.evals.invocation import InvokeRequest, render_messages
+from agentcd.core.evals.observation import Observation, ToolCall
+from agentcd.core.evals.settings import Judge as JudgeSettings
+from agentcd.core.evals.settings import OpenAITarget
 from agentcd.errors import ConfigError
 
 

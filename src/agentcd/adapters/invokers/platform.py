@@ -12,8 +12,8 @@ from typing import Any
 
 from agentcd.adapters.invokers.base import InvokeError
 from agentcd.adapters.platforms.protocol import Platform, PlatformError
-from agentcd.core.invocation import InvokeRequest, parse_reply, request_payload
-from agentcd.core.observation import Observation
+from agentcd.core.evals.invocation import InvokeRequest, parse_reply, request_payload
+from agentcd.core.evals.observation import Observation
 
 
 def deployed_request(request: InvokeRequest) -> dict[str, Any]:

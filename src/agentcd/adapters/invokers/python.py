@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from agentcd.adapters.invokers.base import InvokeError
-from agentcd.core.eval_settings import PythonTarget
-from agentcd.core.invocation import InvokeRequest, parse_reply, request_payload
-from agentcd.core.observation import Observation
+from agentcd.core.evals.invocation import InvokeRequest, parse_reply, request_payload
+from agentcd.core.evals.observation import Observation
+from agentcd.core.evals.settings import PythonTarget
 from agentcd.errors import ConfigError
 
 Entrypoint = Callable[[dict[str, Any]], Any]

@@ -20,9 +20,9 @@ from pathlib import Path
 from agentcd.adapters.ledger import jsonl
 from agentcd.adapters.ledger.gitbranch import Credentials, GitBranch, Tree
 from agentcd.adapters.ledger.protocol import LedgerError
-from agentcd.core.bundle import Bundle, read_bundle
-from agentcd.core.digest import DIGEST_RE
-from agentcd.core.ledger import Deployment, EvalRecord, Status
+from agentcd.core.definition.bundle import Bundle, read_bundle
+from agentcd.core.definition.digest import DIGEST_RE
+from agentcd.core.deploy.ledger import Deployment, EvalRecord, Status
 
 MAX_ATTEMPTS = 8
 _MAX_PAUSE = 2.0

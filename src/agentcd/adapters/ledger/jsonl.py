@@ -18,8 +18,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from agentcd.adapters.ledger.protocol import LedgerError, SequenceTaken
-from agentcd.core.bundle import Bundle, bundle_to_json
-from agentcd.core.ledger import Deployment, EvalRecord, Status
+from agentcd.core.definition.bundle import Bundle, bundle_to_json
+from agentcd.core.deploy.ledger import Deployment, EvalRecord, Status
 
 FORMAT = 1
 MANIFEST = "ledger.json"

@@ -11,8 +11,8 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
-from agentcd.core.bundle import Bundle
-from agentcd.core.ledger import Deployment, EvalRecord, Status
+from agentcd.core.definition.bundle import Bundle
+from agentcd.core.deploy.ledger import Deployment, EvalRecord, Status
 from agentcd.errors import AgentcdError
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from agentcd.adapters.ledger.protocol import LedgerError, SequenceTaken
-from agentcd.core.bundle import Bundle, bundle_to_json, read_bundle
-from agentcd.core.ledger import Deployment, EvalRecord, Status
+from agentcd.core.definition.bundle import Bundle, bundle_to_json, read_bundle
+from agentcd.core.deploy.ledger import Deployment, EvalRecord, Status
 
 SCHEMA_VERSION = 1
 R = TypeVar("R", Deployment, EvalRecord)

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from agentcd.adapters.platforms.protocol import PlatformError, Rendered
-from agentcd.core.canonical import canonicalize
-from agentcd.core.drift import LiveState, Presence
-from agentcd.core.promotion import Release
+from agentcd.core.definition.canonical import canonicalize
+from agentcd.core.deploy.drift import LiveState, Presence
+from agentcd.core.deploy.promotion import Release
 
 FILE_FORMAT = 1
 _VERSION_FILE = re.compile(r"^(\d+)\.json$")

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from agentcd.core.drift import LiveState
-from agentcd.core.promotion import Release
+from agentcd.core.deploy.drift import LiveState
+from agentcd.core.deploy.promotion import Release
 from agentcd.errors import AgentcdError
 
 

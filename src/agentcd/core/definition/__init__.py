@@ -1,0 +1,2 @@
+"""The definition: the files a user writes, read safely into one canonical artifact and its
+digest. No I/O."""

@@ -1,0 +1,275 @@
+"""The definition schemas (`kind: Agent`, `kind: Project`): frozen, strict, defaults applied once.
+
+File references (`{file: ...}`) appear here as written; `core.resolve` inlines them into the
+artifact. The eval suite schema lives in `core.suite`.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from agentcd.core.evals.settings import EvalSettings
+
+API_VERSION = "agentcd.dev/v1"
+SLUG = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
+SYMBOL = r"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$"
+
+Slug = Annotated[str, Field(pattern=SLUG, description="lowercase letters, digits and dashes")]
+Symbol = Annotated[str, Field(pattern=SYMBOL)]
+Scalar = str | int | float | bool | None
+
+
+class Strict(BaseModel):
+    """Base for every schema: immutable, unknown keys rejected."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class FileRef(Strict):
+    """A file in the repository, relative to the file that names it."""
+
+    file: str = Field(min_length=1, description="path relative to this definition's folder")
+
+
+# ---------------------------------------------------------------- Agent
+
+
+class Metadata(Strict):
+    name: Slug
+    description: str = ""
+    owners: tuple[str, ...] = ()
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+class Instructions(Strict):
+    """Markdown instructions, inline (`text`) or from a file; a plain string means `text`."""
+
+    text: str | None = None
+    file: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, value: Any) -> Any:
+        return {"text": value} if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Instructions:
+        if (self.text is None) == (self.file is None):
+            raise ValueError("give exactly one of 'text' or 'file'")
+        return self
+
+
+class SkillRef(Strict):
+    """An Agent Skills folder (SKILL.md plus its files)."""
+
+    path: str = Field(min_length=1)
+    name: Slug | None = Field(None, description="defaults to SKILL.md's `name`, then the folder")
+
+
+class Model(Strict):
+    provider: str = Field(min_length=1)
+    id: str = Field(min_length=1, description="a pinned, dated model snapshot id")
+    parameters: dict[str, Scalar | list[Scalar]] = Field(default_factory=dict)
+    overrides: dict[str, str] = Field(
+        default_factory=dict, description="per-platform model id, e.g. {bedrock: ...}"
+    )
+
+
+class Runtime(Strict):
+    framework: str | None = None
+    version: str | None = Field(None, description="a version specifier, e.g. '==0.4.2'")
+    image: str | None = Field(None, pattern=r"@sha256:[0-9a-f]{64}$", description="by digest")
+    entrypoint: str | None = Field(None, description="module:function for code-first agents")
+
+    @model_validator(mode="after")
+    def _version_needs_framework(self) -> Runtime:
+        if self.version is not None and self.framework is None:
+            raise ValueError("'version' needs 'framework'")
+        return self
+
+
+class ToolType(StrEnum):
+    FUNCTION = "function"
+    OPENAPI = "openapi"
+    MCP = "mcp"
+    BUILTIN = "builtin"
+    AGENT = "agent"
+
+
+class Approval(StrEnum):
+    """Whether a human must approve each call; unset leaves it to the platform."""
+
+    ALWAYS = "always"
+    NEVER = "never"
+
+
+class Tool(Strict):
+    name: Symbol
+    type: ToolType
+    description: str = ""
+    input_schema: dict[str, Any] | None = Field(None, description="JSON Schema of the arguments")
+    spec: FileRef | None = Field(None, description="an OpenAPI or tool spec file")
+    binding: Symbol | None = Field(None, description="symbolic connection, valued per env")
+    allowed_tools: tuple[str, ...] | None = Field(None, description="for mcp: the tools exposed")
+    side_effects: bool = False
+    approval: Approval | None = None
+
+
+class KnowledgeType(StrEnum):
+    VECTOR_STORE = "vector_store"
+    FILES = "files"
+    SEARCH_INDEX = "search_index"
+    DATA_STORE = "data_store"
+    WEB = "web"
+
+
+class Knowledge(Strict):
+    name: Symbol
+    type: KnowledgeType
+    description: str = ""
+    binding: Symbol | None = None
+    version: str | None = Field(None, description="pinned snapshot of the source")
+
+
+class SubAgent(Strict):
+    ref: Slug = Field(description="another agent's metadata.name")
+    description: str = ""
+    mode: Literal["handoff", "tool", "collaborator"] = "handoff"
+
+
+class Guardrail(Strict):
+    name: Symbol
+    type: Literal["platform", "schema", "policy"]
+    description: str = ""
+    binding: Symbol | None = None
+    config: dict[str, Any] = Field(default_factory=dict)
+
+
+class Agent(Strict):
+    api_version: Literal["agentcd.dev/v1"] = Field(alias="apiVersion")
+    kind: Literal["Agent"]
+    metadata: Metadata
+    instructions: Instructions
+    model: Model
+    skills: tuple[SkillRef, ...] = ()
+    runtime: Runtime = Runtime()
+    tools: tuple[Tool, ...] = ()
+    knowledge: tuple[Knowledge, ...] = ()
+    subagents: tuple[SubAgent, ...] = ()
+    guardrails: tuple[Guardrail, ...] = ()
+    evals: tuple[str, ...] = Field((), description="eval suite files, relative to this folder")
+
+    @field_validator("tools", "knowledge", "guardrails")
+    @classmethod
+    def _unique_names(cls, items: tuple[Any, ...]) -> tuple[Any, ...]:
+        _refuse_duplicates([i.name for i in items])
+        return items
+
+    @field_validator("subagents")
+    @classmethod
+    def _unique_refs(cls, items: tuple[SubAgent, ...]) -> tuple[SubAgent, ...]:
+        _refuse_duplicates([i.ref for i in items])
+        return items
+
+
+def _refuse_duplicates(names: list[str]) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ValueError(f"duplicate name {name!r}")
+        seen.add(name)
+
+
+# ---------------------------------------------------------------- Project
+
+
+class Requirement(StrEnum):
+    REQUIRED = "required"
+    OPTIONAL = "optional"
+    OFF = "off"
+
+
+class Gate(Strict):
+    """What must hold before an artifact enters an environment."""
+
+    eval: Requirement = Requirement.OFF
+    approval: Requirement = Requirement.OFF
+    pinned_models: Requirement = Field(
+        Requirement.OPTIONAL, description="required: a floating model id is an error"
+    )
+    min_pass_rate: float = Field(0.0, ge=0, le=1)
+    max_new_failures: int = Field(0, ge=0)
+    min_cases: int = Field(1, ge=0)
+    max_error_rate: float = Field(0.1, ge=0, le=1)
+
+
+BindingValue = str | int | float | bool | dict[str, Any]
+
+
+class Environment(Strict):
+    name: Slug
+    target: str = Field(min_length=1)
+    gate: Gate = Gate()
+    bindings: dict[str, BindingValue] = Field(default_factory=dict)
+
+
+class FileTarget(Strict):
+    """The embedded platform: rendered configuration written to a folder per environment."""
+
+    platform: Literal["file"]
+    path: str = ".agentcd/deployed"
+    invoker: dict[str, Any] | None = Field(None, description="how `invoke` runs the agent")
+
+
+Target = Annotated[FileTarget, Field(discriminator="platform")]
+
+
+class SqliteLedger(Strict):
+    backend: Literal["sqlite"]
+    path: str = ".agentcd/ledger.db"
+
+
+class GitLedger(Strict):
+    backend: Literal["git"]
+    branch: str = "agentcd-ledger"
+    remote: str = "origin"
+
+
+Ledger = Annotated[SqliteLedger | GitLedger, Field(discriminator="backend")]
+
+
+class Project(Strict):
+    api_version: Literal["agentcd.dev/v1"] = Field(alias="apiVersion")
+    kind: Literal["Project"]
+    agents: tuple[str, ...] = ("agents/*/agent.yaml",)
+    environments: tuple[Environment, ...] = Field(min_length=1)
+    targets: dict[str, Target]
+    ledger: Ledger = SqliteLedger(backend="sqlite")
+    evals: EvalSettings = EvalSettings()
+
+    @field_validator("environments")
+    @classmethod
+    def _unique_environments(cls, envs: tuple[Environment, ...]) -> tuple[Environment, ...]:
+        _refuse_duplicates([e.name for e in envs])
+        return envs
+
+    @model_validator(mode="after")
+    def _targets_exist(self) -> Project:
+        for i, env in enumerate(self.environments):
+            if env.target not in self.targets:
+                known = ", ".join(sorted(self.targets)) or "none"
+                raise ValueError(
+                    f"environments[{i}].target: unknown target {env.target!r} (known: {known})"
+                )
+        return self
+
+    def environment(self, name: str) -> Environment | None:
+        return next((e for e in self.environments if e.name == name), None)
+
+
+def is_slug(name: str) -> bool:
+    return re.fullmatch(SLUG, name) is not None

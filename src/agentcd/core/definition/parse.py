@@ -1,0 +1,186 @@
+"""Text to plain data: strict UTF-8 decoding and a safe, bounded YAML parser. No I/O.
+
+Only JSON-shaped values come out (mappings with string keys, lists, strings, numbers,
+booleans, null): what each scalar means is agentcd's rule (core.yamlscalar), not the parser's.
+Tags that build objects, duplicate keys and alias expansions past a node budget are refused;
+dates stay strings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import yaml
+
+from agentcd.core.definition.yamlstream import Document, build_document
+from agentcd.errors import DefinitionError
+
+MAX_NODES = 200_000  # expanded nodes per document: far above real definitions, far below a bomb
+# Nesting levels: deep JSON Schemas need ~20; the YAML parsers recurse (and crash) past ~1000.
+MAX_DEPTH = 64
+_BOM = "\ufeff"
+
+
+def decode_text(data: bytes, *, path: str) -> str:
+    """Decode UTF-8 (a BOM is dropped) and normalize line endings to LF."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise DefinitionError(
+            path, "", f"not UTF-8 text (line {line}, byte {e.start}); save the file as UTF-8"
+        ) from e
+    if text.startswith(_BOM):
+        text = text[1:]
+    if "\r" not in text:  # the usual case: one quick scan instead of two copies
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _loader_base() -> type[yaml.SafeLoader]:
+    # The C parser is many times faster; what the events mean is decided in yamlstream.
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+_FAST = _loader_base()
+_EXACT = yaml.SafeLoader  # the pure-Python parser: the same wording and limits on every build
+
+
+def parse_yaml(text: str, *, path: str) -> Any:
+    """Parse one YAML document into JSON-shaped data, or raise DefinitionError naming `path`."""
+    try:
+        document = _build(_FAST, text)
+    except (yaml.scanner.ScannerError, yaml.parser.ParserError, yaml.reader.ReaderError) as e:
+        if _FAST is _EXACT:
+            raise _definition_error(e, path, text) from e
+        # libyaml's wording and its own limits (a nesting cap since 0.2.5) vary by build: the
+        # pure-Python parser says what is wrong, and our depth limit is met before any cap.
+        try:
+            document = _build(_EXACT, text)
+        except yaml.YAMLError as exact:
+            raise _definition_error(exact, path, text) from exact
+    except yaml.YAMLError as e:
+        raise _definition_error(e, path, text) from e
+    if document.aliased or document.events > MAX_NODES:  # else nesting was checked as it parsed
+        _check_size(document.data, path=path)
+    return document.data
+
+
+def _build(loader_type: type[yaml.SafeLoader], text: str) -> Document:
+    loader = loader_type(text)  # only its parser runs: yamlstream builds plain data itself
+    try:
+        return build_document(loader, max_depth=MAX_DEPTH)
+    finally:
+        loader.dispose()
+
+
+def _definition_error(e: yaml.YAMLError, path: str, text: str) -> DefinitionError:
+    if isinstance(e, yaml.reader.ReaderError):  # a character YAML does not allow
+        before = text[: e.position]
+        where = f"line {before.count(chr(10)) + 1}, column {len(before) - before.rfind(chr(10))}"
+        return DefinitionError(
+            path, where, f"invalid YAML: character #x{e.character:04X}: {e.reason}"
+        )
+    if not isinstance(e, yaml.MarkedYAMLError):
+        return DefinitionError(path, "", f"invalid YAML: {e}")
+    mark = e.problem_mark or e.context_mark
+    where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    problem = e.problem or e.context
+    if not isinstance(e, yaml.constructor.ConstructorError):
+        problem = f"invalid YAML: {problem}"
+    return DefinitionError(path, where, str(problem))
+
+
+def _check_size(data: Any, *, path: str) -> None:
+    """Refuse documents whose aliases expand past MAX_NODES (a 'billion laughs') or MAX_DEPTH."""
+    budget = MAX_NODES
+    stack = [(data, 0)]
+    while stack:
+        item, depth = stack.pop()
+        budget -= 1
+        if budget < 0 or depth > MAX_DEPTH:
+            raise DefinitionError(
+                path,
+                "",
+                f"aliases expand to more than {MAX_NODES} values or {MAX_DEPTH} levels "
+                "(write the values out instead of nesting aliases)",
+            )
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+
+
+_FRONTMATTER = re.compile(r"\A---\n(.*?\n)---\n", re.DOTALL)
+
+
+def split_frontmatter(text: str, *, path: str) -> tuple[dict[str, Any], str]:
+    """Split a Markdown file's YAML frontmatter (as in SKILL.md) from its body."""
+    match = _FRONTMATTER.match(text)
+    if not match:
+        return {}, text
+    meta = parse_yaml(match.group(1), path=path)
+    if not isinstance(meta, dict):
+        raise DefinitionError(path, "frontmatter", "must be a mapping")
+    return meta, text[match.end() :]
+
+
+_INDEX = re.compile(r"\[(\d+)\]\.?")
+
+
+def field_lines(text: str, fields: Iterable[str]) -> dict[str, int | None]:
+    """The 1-based line where each field path (`tools[1].approval`) is written in YAML `text`.
+
+    A path that is only partly there gets the line of its deepest part that is (a missing
+    `environments[2].bindings.crm` gets the `bindings` line); None when not even its first
+    part is. Composes the node tree once, on demand: meant for files that have findings, after
+    `parse_yaml` accepted them, so normal loading never pays for it.
+    """
+    try:
+        root = yaml.compose(text, Loader=_loader_base())
+    except yaml.YAMLError:
+        root = None
+    return {field: _field_line(root, field) for field in fields}
+
+
+def _field_line(node: yaml.Node | None, field: str) -> int | None:
+    line = None
+    rest = field
+    while rest and node is not None:
+        step = _step(node, rest)
+        if step is None:
+            break
+        node, line, rest = step
+    return line
+
+
+def _step(node: yaml.Node, rest: str) -> tuple[yaml.Node, int, str] | None:
+    """Follow the first part of `rest` from `node`: (child, its line, what is left)."""
+    if isinstance(node, yaml.SequenceNode):
+        match = _INDEX.match(rest)
+        if match is None or int(match.group(1)) >= len(node.value):
+            return None
+        item = node.value[int(match.group(1))]
+        return item, item.start_mark.line + 1, rest[match.end() :]
+    if isinstance(node, yaml.MappingNode):
+        # Keys may hold dots (binding names do): the longest key the path starts with wins.
+        for key, value in sorted(_entries(node), key=lambda kv: -len(kv[0].value)):
+            name = str(key.value)
+            if rest == name or rest.startswith((name + ".", name + "[")):
+                return value, key.start_mark.line + 1, rest[len(name) :].removeprefix(".")
+    return None
+
+
+def _entries(node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
+    """A mapping's own entries, then those `<<` merges in (which its own keys override)."""
+    own = [(k, v) for k, v in node.value if k.tag != "tag:yaml.org,2002:merge"]
+    merged: list[tuple[yaml.Node, yaml.Node]] = []
+    for key, value in node.value:
+        if key.tag == "tag:yaml.org,2002:merge":
+            sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
+            merged += [
+                kv for src in sources if isinstance(src, yaml.MappingNode) for kv in src.value
+            ]
+    return own + merged

@@ -1,0 +1,2 @@
+"""Semantic diff: what changed between two artifacts (or two environments), rated by risk.
+No I/O."""

@@ -1,0 +1,1 @@
+"""Evals: suites, targets' wire formats, scoring, and the paired verdict the gate reads. No I/O."""
