@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from agentcd.adapters.ledger.git import GitLedger
-from agentcd.core.deploy.ledger import Deployment, EvalRecord, EvalVerdict, Status
+from agentcd.core.deploy.ledger import Deployment, EvalRecord, Status
+from agentcd.core.evals.verdict import Verdict
 from tests.ci.act_harness import (
     BRANCH,
     REPOSITORY,
@@ -138,7 +139,7 @@ def test_the_ledger_records_approvers_and_eval_verdicts(deploys: Deploys) -> Non
     assert {r.approvers for r in by_env["prod"]} == {("lee",)}
     assert {r.approvers for r in by_env["test"]} == {()}
     for env in ("test", "prod"):
-        assert {r.eval_verdict for r in by_env[env]} == {EvalVerdict.PASS}
+        assert {r.eval_verdict for r in by_env[env]} == {Verdict.PASS}
     assert {r.pull_request for r in deploys.history} == {42}
 
 
@@ -185,7 +186,7 @@ def test_each_environment_checks_what_it_runs_after_applying(deploys: Deploys) -
     for env, runs in (("dev", 2), ("test", 2), ("prod", 1)):
         checks = checks_of(deploys.evals, env)
         assert sorted((e.agent, e.artifact_digest, e.environment, e.verdict) for e in checks) == [
-            (agent, digest, env, EvalVerdict.PASS)
+            (agent, digest, env, Verdict.PASS)
             for agent, digest in sorted(deploys.built.items())
             for _ in range(runs)
         ]
@@ -238,7 +239,7 @@ def test_a_failed_check_after_applying_stops_the_pipeline_and_says_how_to_roll_b
     assert {(r.environment, r.status) for r in broken.history} == {("dev", Status.SUCCEEDED)}
     checks = checks_of(broken.evals, "dev")
     assert {(e.agent, e.artifact_digest) for e in checks} == set(broken.built.items())
-    assert {e.verdict for e in checks} == {EvalVerdict.FAIL}
+    assert {e.verdict for e in checks} == {Verdict.FAIL}
     log = run.log()
     assert "## ❌ dev failed its check after deployment" in log
     assert "gave **fail**, recorded in the ledger, for: faq-bot, refund-bot, support-triage" in log

@@ -31,7 +31,8 @@ import yaml
 
 from agentcd.adapters.ledger.git import GitLedger
 from agentcd.adapters.ledger.protocol import Ledger
-from agentcd.core.deploy.ledger import Deployment, EvalRecord, EvalVerdict, Kind, Status
+from agentcd.core.deploy.ledger import Deployment, EvalRecord, Kind, Status
+from agentcd.core.evals.verdict import Verdict
 from tests.ci.fake_gitlab import JOB_TOKEN, FakeGitLab, serve
 from tests.conftest import EXAMPLE, ROOT, git
 
@@ -320,7 +321,7 @@ def test_each_verify_job_records_a_check_of_what_its_environment_runs(story: Sto
     for env in ENVIRONMENTS:
         checks = [e for e in story.evals if e.target == f"platform:{env}"]
         assert sorted((e.agent, e.artifact_digest, e.environment, e.verdict) for e in checks) == (
-            sorted((a, digest, env, EvalVerdict.PASS) for d in releases for a, digest in d.items())
+            sorted((a, digest, env, Verdict.PASS) for d in releases for a, digest in d.items())
         )
         for check in checks:  # recorded after the deployment of the digest it checked
             applied = [r for r in story.history_before_rollback
@@ -376,7 +377,7 @@ def test_a_failed_verify_job_stops_the_pipeline_and_says_how_to_roll_back(
     assert {(r.environment, r.status) for r in outage.history} == {("dev", Status.SUCCEEDED)}
     checks = [e for e in outage.evals if e.target == "platform:dev"]
     assert {(e.agent, e.artifact_digest) for e in checks} == set(outage.built.items())
-    assert {e.verdict for e in checks} == {EvalVerdict.FAIL}
+    assert {e.verdict for e in checks} == {Verdict.FAIL}
     log = outage.pipeline.job_output("agentcd-verify-dev")
     failing = "faq-bot refund-bot support-triage"
     assert f"dev failed its check after deployment (recorded in the ledger): {failing}" in log

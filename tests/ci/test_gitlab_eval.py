@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 import yaml
 
-from agentcd.core.deploy.ledger import EvalRecord, EvalVerdict
+from agentcd.core.deploy.ledger import EvalRecord
+from agentcd.core.evals.verdict import Verdict
 from tests.ci.test_gitlab_components import Pipeline, Project, find_gitlab_ci_local
 from tests.conftest import git
 
@@ -111,7 +112,7 @@ def test_a_branch_pipeline_passes_and_records_its_verdicts(gated: Gated) -> None
     assert (report["verdict"], report["environment"], report["base"]) == ("pass", "test", None)
     digest = "sha256:" + hashlib.sha256(gated.branch_report).hexdigest()
     assert [(r.agent, r.verdict, r.report_digest) for r in gated.branch_records] == [
-        (a["name"], EvalVerdict.PASS, digest) for a in report["agents"]
+        (a["name"], Verdict.PASS, digest) for a in report["agents"]
     ]
     assert [r.artifact_digest for r in gated.branch_records] == [
         a["digest"] for a in report["agents"]
@@ -130,7 +131,7 @@ def test_a_merge_request_that_regresses_fails_the_gate_by_case(gated: Gated) -> 
         ".//testsuite[@name='support-triage/triage']/testcase[@name='refund-request']/failure"
     )
     assert failure is not None and failure.get("type") == "NewFailure"
-    failed = [r for r in gated.records_after if r.verdict is EvalVerdict.FAIL]
+    failed = [r for r in gated.records_after if r.verdict is Verdict.FAIL]
     assert [(r.agent, r.artifact_digest) for r in failed] == [("support-triage", triage["digest"])]
 
 

@@ -13,7 +13,8 @@ from agentcd.adapters.backends import open_ledger
 from agentcd.adapters.ledger.protocol import Ledger
 from agentcd.adapters.source import WorkTree
 from agentcd.core.definition.load import load_project, load_workspace
-from agentcd.core.deploy.ledger import Deployment, EvalRecord, EvalVerdict
+from agentcd.core.deploy.ledger import Deployment, EvalRecord
+from agentcd.core.evals.verdict import Verdict
 from tests.conftest import git
 
 START = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
@@ -86,7 +87,7 @@ def record_passing_evals(repo: Path, environment: str) -> None:
                     agent=agent.name,
                     artifact_digest=agent.digest,
                     environment=environment,
-                    verdict=EvalVerdict.PASS,
+                    verdict=Verdict.PASS,
                     recorded_at=START,
                 )
             )

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from agentcd.core.deploy.ledger import EvalVerdict
+from agentcd.core.evals.verdict import Verdict
 from tests.commands.deploying import (  # noqa: F401 (fixtures)
     clock_fixture,
     history,
@@ -51,7 +51,7 @@ def test_recorded_verdicts_are_bound_to_the_digests_and_the_report(cli, project:
     dev = {r.agent: r for r in history(project, "dev")}
     records = ledger(project).evals()
     assert [(r.agent, r.environment, r.verdict) for r in records] == [
-        (a, "test", EvalVerdict.PASS) for a in AGENTS
+        (a, "test", Verdict.PASS) for a in AGENTS
     ]
     for record, agent in zip(records, data["agents"], strict=True):
         assert record.artifact_digest == dev[record.agent].artifact_digest == agent["digest"]
@@ -74,7 +74,7 @@ def test_a_passing_verdict_lets_the_digest_into_test(cli, project: Path) -> None
     }
     digest = "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
     assert {(r.eval_verdict, r.eval_report_digest) for r in history(project, "test")} == {
-        (EvalVerdict.PASS, digest)
+        (Verdict.PASS, digest)
     }
 
 
@@ -92,7 +92,7 @@ def test_a_failing_verdict_keeps_the_digest_out_of_test(cli, project: Path) -> N
 
     code, _ = record_on_dev(cli, project, "eval-bad.json")
     assert code == 2
-    failed = [r for r in ledger(project).evals() if r.verdict is EvalVerdict.FAIL]
+    failed = [r for r in ledger(project).evals() if r.verdict is Verdict.FAIL]
     assert [r.agent for r in failed] == ["support-triage"]
     assert failed[0].artifact_digest == history(project, "dev")[-1].artifact_digest
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from agentcd.core.deploy.ledger import EvalVerdict, Kind, Status
+from agentcd.core.deploy.ledger import Kind, Status
+from agentcd.core.evals.verdict import Verdict
 from tests.commands.deploying import (  # noqa: F401 (fixtures)
     clock_fixture,
     commit_change,
@@ -157,7 +158,7 @@ def test_prod_needs_an_approver_and_its_own_eval_verdict(cli, project: Path) -> 
     done = cli("promote", "--env", "prod", "--agent", "faq-bot", "--approver", "lee")
     assert done.code == 0, done
     (record,) = history(project, "prod")
-    assert record.approvers == ("lee",) and record.eval_verdict is EvalVerdict.PASS
+    assert record.approvers == ("lee",) and record.eval_verdict is Verdict.PASS
     assert live_file(project, "prod", "faq-bot")["bindings"] == {"policies_kb": "kb-prod-2026-10"}
 
 

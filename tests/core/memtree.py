@@ -22,7 +22,9 @@ class MemoryTree:
 
     @classmethod
     def from_folder(cls, root: Path) -> MemoryTree:
-        paths = (p for p in root.rglob("*") if p.is_file() and ".agentcd" not in p.parts)
+        # What a checkout holds: not the state a run leaves, nor Python's byte-code caches.
+        skip = {".agentcd", "__pycache__"}
+        paths = (p for p in root.rglob("*") if p.is_file() and not skip & set(p.parts))
         return cls({p.relative_to(root).as_posix(): p.read_bytes() for p in paths})
 
     @property

@@ -8,7 +8,7 @@ import pytest
 from pydantic import TypeAdapter
 
 from agentcd.core.evals.assertions import check_assertion, matches_partially
-from agentcd.core.evals.observation import JudgeReply, Observation, Outcome, ToolCall
+from agentcd.core.evals.observation import CheckOutcome, JudgeReply, Observation, ToolCall
 from agentcd.core.evals.suite import Assertion
 
 ADAPTER: TypeAdapter[Any] = TypeAdapter(Assertion)
@@ -104,7 +104,7 @@ def check(spec: dict[str, Any], obs: Observation = OBS, judge: JudgeReply | None
 )
 def test_assertion(spec: dict[str, Any], obs: Observation, outcome: str) -> None:
     result = check(spec, obs)
-    assert result.outcome is Outcome(outcome), result.reason
+    assert result.outcome is CheckOutcome(outcome), result.reason
     assert result.score == (1.0 if outcome == "pass" else 0.0)
 
 
@@ -124,7 +124,7 @@ RUBRIC = {"type": "llm-rubric", "value": "polite", "model": "gpt-4.1-2025-04-14"
 )
 def test_llm_rubric(reply: JudgeReply | None, outcome: str, score: float) -> None:
     result = check(RUBRIC, TEXT, reply)
-    assert result.outcome is Outcome(outcome), result.reason
+    assert result.outcome is CheckOutcome(outcome), result.reason
     assert result.score == score
     assert "gpt-4.1-2025-04-14" in result.reason
 

@@ -17,8 +17,9 @@ from agentcd.core.deploy.brief import (
     make_brief,
 )
 from agentcd.core.deploy.drift import AgentDrift, DriftState
-from agentcd.core.deploy.ledger import EvalRecord, EvalVerdict, Slot, make_slot
+from agentcd.core.deploy.ledger import EvalRecord, Slot, make_slot
 from agentcd.core.deploy.promotion import make_release
+from agentcd.core.evals.verdict import Verdict
 from tests.core.ledger_records import T0, dep
 
 PROD = Environment(
@@ -114,7 +115,7 @@ def test_binding_changes_are_listed_apart_from_the_artifact() -> None:
     assert [(b.name, b.before, b.after) for b in agent.bindings] == [("kb", "kb-old", "kb-prod")]
 
 
-def verdict(value: EvalVerdict, environment: str = "test") -> EvalRecord:
+def verdict(value: Verdict, environment: str = "test") -> EvalRecord:
     return EvalRecord(
         agent="a", artifact_digest=NEW.digest, environment=environment, verdict=value,
         recorded_at=T0,
@@ -129,11 +130,11 @@ def in_test(candidate: Bundle) -> Slot:
 @pytest.mark.parametrize(
     ("test_runs", "evals", "blocking"),
     [
-        (NEW, (verdict(EvalVerdict.PASS),), False),
+        (NEW, (verdict(Verdict.PASS),), False),
         (NEW, (), False),
-        (NEW, (verdict(EvalVerdict.FAIL),), True),
-        (NEW, (verdict(EvalVerdict.PASS, "prod"),), False),
-        (OLD, (verdict(EvalVerdict.PASS),), True),
+        (NEW, (verdict(Verdict.FAIL),), True),
+        (NEW, (verdict(Verdict.PASS, "prod"),), False),
+        (OLD, (verdict(Verdict.PASS),), True),
         (None, (), True),
     ],
     ids=["passed", "no verdict", "failed", "other thresholds", "test runs another", "nothing"],

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from agentcd.core.evals.observation import JudgeReply, Observation, Outcome
+from agentcd.core.evals.observation import CheckOutcome, JudgeReply, Observation
 from agentcd.core.evals.scoring import score_trial
 from agentcd.core.evals.suite import Case
 
@@ -62,7 +62,7 @@ def test_trial_outcome(
     reason: str,
 ) -> None:
     result = score_trial(the_case, 0, observation, judgments)
-    assert result.outcome is Outcome(outcome)
+    assert result.outcome is CheckOutcome(outcome)
     assert reason in result.reason
 
 
@@ -71,4 +71,4 @@ def test_score_is_the_weighted_mean_and_vetoes_are_flagged() -> None:
     assert result.score == pytest.approx(0.75)
     assert result.vetoed
     assert result.trial == 2
-    assert [a.check.outcome for a in result.assertions] == [Outcome.PASS, Outcome.FAIL]
+    assert [a.check.outcome for a in result.assertions] == [CheckOutcome.PASS, CheckOutcome.FAIL]

@@ -10,7 +10,8 @@ import pytest
 
 from agentcd.core.definition.model import Environment, Gate, Requirement
 from agentcd.core.deploy.gate import Ancestry, Candidate, Decision, GateInput, decide
-from agentcd.core.deploy.ledger import EvalRecord, EvalVerdict, Outcome, Status
+from agentcd.core.deploy.ledger import EvalRecord, Outcome, Status
+from agentcd.core.evals.verdict import Verdict
 from tests.core.ledger_records import T0, dep, digest
 
 PROD = Environment(
@@ -26,7 +27,7 @@ PASSED = EvalRecord(
     agent="a",
     artifact_digest=digest("c"),
     environment="prod",
-    verdict=EvalVerdict.PASS,
+    verdict=Verdict.PASS,
     recorded_at=T0,
 )
 
@@ -122,14 +123,14 @@ def test_promoting_what_already_runs_is_a_no_op() -> None:
             {
                 "evals": (
                     PASSED,
-                    upd(PASSED, verdict=EvalVerdict.FAIL, recorded_at=T0 + timedelta(1)),
+                    upd(PASSED, verdict=Verdict.FAIL, recorded_at=T0 + timedelta(1)),
                 )
             },
             "eval",
             "the latest eval verdict is fail",
         ),
         (
-            {"evals": (upd(PASSED, verdict=EvalVerdict.INCONCLUSIVE),)},
+            {"evals": (upd(PASSED, verdict=Verdict.INCONCLUSIVE),)},
             "eval",
             "the latest eval verdict is inconclusive",
         ),
@@ -182,7 +183,7 @@ def test_each_refusal_names_its_check_and_reason(
         (
             {
                 "evals": (
-                    upd(PASSED, verdict=EvalVerdict.FAIL),
+                    upd(PASSED, verdict=Verdict.FAIL),
                     upd(PASSED, recorded_at=T0 + timedelta(1)),
                 )
             },

@@ -8,7 +8,6 @@ import pytest
 
 from agentcd.core.deploy.ledger import (
     PENDING_LEASE,
-    EvalVerdict,
     PendingAction,
     Status,
     choose_rollback,
@@ -18,6 +17,7 @@ from agentcd.core.deploy.ledger import (
     make_slot,
     resolve_pending,
 )
+from agentcd.core.evals.verdict import Verdict
 from agentcd.errors import DefinitionError
 from tests.core.ledger_records import T0, dep, digest, failed_gate, rollback
 
@@ -153,7 +153,7 @@ def test_eval_verdicts_from_an_eval_report() -> None:
         "agents": [{"name": "a", "digest": digest("a"), "verdict": "pass"}],
     }
     (record,) = evals_from_report(report, report_digest=digest("r"), recorded_at=T0, where="r.json")
-    assert (record.agent, record.environment, record.verdict) == ("a", "test", EvalVerdict.PASS)
+    assert (record.agent, record.environment, record.verdict) == ("a", "test", Verdict.PASS)
     assert record.report_digest == digest("r")
 
 

@@ -7,16 +7,16 @@ from typing import Any
 import pytest
 
 from agentcd.core.definition.model import Gate
-from agentcd.core.evals.observation import Check, Observation, Outcome
+from agentcd.core.evals.observation import Check, CheckOutcome, Observation
 from agentcd.core.evals.scoring import AssertionResult, TrialResult
 from agentcd.core.evals.suite import Case
 from agentcd.core.evals.verdict import CaseResult, Verdict, decide_case, decide_gate, pair
 
-P, F, E = Outcome.PASS, Outcome.FAIL, Outcome.ERROR
+P, F, E = CheckOutcome.PASS, CheckOutcome.FAIL, CheckOutcome.ERROR
 
 
 def trial(
-    i: int, outcome: Outcome, score: float | None = None, *, critical: bool = False
+    i: int, outcome: CheckOutcome, score: float | None = None, *, critical: bool = False
 ) -> TrialResult:
     check = Check(outcome, 1.0 if outcome is P else 0.0, "r")
     assertion = AssertionResult(0, "contains", 1.0, critical, check)
@@ -51,7 +51,7 @@ def make_case(repeat: int, passing: dict[str, Any] | None = None) -> Case:
     ],
 )
 def test_pass_policies(
-    repeat: int, policy: dict[str, Any] | None, outcomes: list[Outcome], expected: Outcome
+    repeat: int, policy: dict[str, Any] | None, outcomes: list[CheckOutcome], expected: CheckOutcome
 ) -> None:
     trials = [trial(i, o) for i, o in enumerate(outcomes)]
     result = decide_case("s", make_case(repeat, policy), trials)
@@ -71,14 +71,14 @@ def test_policy_must_fit_the_repeats() -> None:
         make_case(2, {"policy": "k-of-n", "k": 3})
 
 
-def result(case_id: str, outcome: Outcome, suite: str = "s") -> CaseResult:
+def result(case_id: str, outcome: CheckOutcome, suite: str = "s") -> CaseResult:
     return CaseResult(suite, case_id, (), outcome, "why", "single", 0, 0, 0, 1, ())
 
 
 def results(spec: str, prefix: str = "c") -> list[CaseResult]:
     """'PPFE' -> c0 pass, c1 pass, c2 fail, c3 error."""
     return [
-        result(f"{prefix}{i}", Outcome({"P": "pass", "F": "fail", "E": "error"}[ch]))
+        result(f"{prefix}{i}", CheckOutcome({"P": "pass", "F": "fail", "E": "error"}[ch]))
         for i, ch in enumerate(spec)
     ]
 

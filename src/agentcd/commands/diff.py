@@ -30,7 +30,7 @@ from agentcd.core.definition.model import Project
 from agentcd.core.definition.tree import Tree
 from agentcd.core.deploy.drift import AgentDrift
 from agentcd.core.deploy.ledger import Slot
-from agentcd.core.diff.changes import DiffReport, Side, Snapshot, compare_workspaces
+from agentcd.core.diff.changes import Comparable, DiffReport, Side, compare_workspaces
 from agentcd.core.diff.environments import (
     EnvironmentComparison,
     EnvironmentSide,
@@ -56,7 +56,7 @@ class Loaded:
     values and what runs there."""
 
     side: Side
-    agents: tuple[Snapshot, ...]
+    agents: tuple[Comparable, ...]
     bindings: Mapping[str, Mapping[str, Any]] | None = None
     environment: EnvironmentSide | None = None
 

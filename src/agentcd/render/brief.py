@@ -14,22 +14,23 @@ from agentcd.core.definition.digest import short
 from agentcd.core.deploy.brief import (
     BRIEF_FORMAT,
     AgentBrief,
-    BindingChange,
     Brief,
+    BriefBinding,
     Replacement,
     Stage,
     is_blocking,
     live_is_suspect,
 )
 from agentcd.core.deploy.drift import AgentDrift, DriftState
-from agentcd.core.deploy.ledger import Deployment, EvalVerdict
+from agentcd.core.deploy.ledger import Deployment
 from agentcd.core.diff.changes import Change, ChangeKind
+from agentcd.core.evals.verdict import Verdict
 from agentcd.render.markdown import code_span, escape_html, escape_text, fence
 from agentcd.render.values import line_counts, show_value, shown_value
 
 MAX_CHANGES = 30  # listed per agent; the rest are counted
 MAX_DIFF_LINES = 120  # of one text diff, inside a folded <details>
-_VERDICT = {EvalVerdict.PASS: "✅", EvalVerdict.FAIL: "❌", EvalVerdict.INCONCLUSIVE: "❔"}
+_VERDICT = {Verdict.PASS: "✅", Verdict.FAIL: "❌", Verdict.INCONCLUSIVE: "❔"}
 _LIVE = {
     DriftState.IN_SYNC: "✅ in sync",
     DriftState.DRIFTED: "⚠️ drifted",
@@ -184,7 +185,7 @@ def _item(change: Change) -> str:
     return f"- {path} {change.kind.value}: {code_span(show_value(shown_value(change)))}"
 
 
-def _bindings(changes: tuple[BindingChange, ...]) -> str:
+def _bindings(changes: tuple[BriefBinding, ...]) -> str:
     if not changes:
         return "- bindings unchanged\n"
     return "".join(

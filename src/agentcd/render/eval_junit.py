@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from agentcd.core.evals.observation import Outcome
+from agentcd.core.evals.observation import CheckOutcome
 from agentcd.core.evals.report import AgentReport, EvalReport, SuiteReport
 from agentcd.core.evals.verdict import CaseResult
 
@@ -32,8 +32,8 @@ def _suite(agent: AgentReport, suite: SuiteReport, report: EvalReport) -> ET.Ele
     cases = [c for c in agent.cases if c.suite == suite.name]
     element = ET.Element("testsuite", name=f"{agent.name}/{suite.name}")
     element.set("tests", str(len(cases)))
-    element.set("failures", str(sum(c.outcome is Outcome.FAIL for c in cases)))
-    element.set("errors", str(sum(c.outcome is Outcome.ERROR for c in cases)))
+    element.set("failures", str(sum(c.outcome is CheckOutcome.FAIL for c in cases)))
+    element.set("errors", str(sum(c.outcome is CheckOutcome.ERROR for c in cases)))
     element.set("skipped", str(sum(not c.trials for c in cases)))
     element.set("time", f"{sum(_seconds(c) for c in cases):.3f}")
     properties = ET.SubElement(element, "properties")
@@ -69,15 +69,15 @@ def _case(agent: AgentReport, case: CaseResult) -> ET.Element:
         ("tags", ",".join(case.tags)),
     ):
         ET.SubElement(properties, "property", name=name, value=value)
-    if case.outcome is Outcome.FAIL:
-        new = base is not None and base.outcome is Outcome.PASS
+    if case.outcome is CheckOutcome.FAIL:
+        new = base is not None and base.outcome is CheckOutcome.PASS
         label = "new failure (passed on base)" if new else "failed"
         failure = ET.SubElement(element, "failure", message=f"{label}: {case.reason}")
         failure.set("type", "NewFailure" if new else "AssertionFailure")
         failure.text = _detail(case)
-    elif case.outcome is Outcome.ERROR and not case.trials:
+    elif case.outcome is CheckOutcome.ERROR and not case.trials:
         ET.SubElement(element, "skipped", message="not run: the eval budget was exhausted")
-    elif case.outcome is Outcome.ERROR:
+    elif case.outcome is CheckOutcome.ERROR:
         error = ET.SubElement(element, "error", message=case.reason, type="EvalError")
         error.text = _detail(case)
     return element

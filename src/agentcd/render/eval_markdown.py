@@ -7,7 +7,7 @@ per-case detail folded in `<details>`. User text goes through `render.markdown` 
 from __future__ import annotations
 
 from agentcd.core.definition.digest import short
-from agentcd.core.evals.observation import Outcome
+from agentcd.core.evals.observation import CheckOutcome
 from agentcd.core.evals.report import AgentReport, EvalReport
 from agentcd.core.evals.scoring import TrialResult
 from agentcd.core.evals.verdict import CaseResult, Summary, Verdict
@@ -17,9 +17,9 @@ ICONS = {
     Verdict.PASS: "✅",
     Verdict.FAIL: "❌",
     Verdict.INCONCLUSIVE: "⚠️",
-    Outcome.PASS: "✅",
-    Outcome.FAIL: "❌",
-    Outcome.ERROR: "⚠️",
+    CheckOutcome.PASS: "✅",
+    CheckOutcome.FAIL: "❌",
+    CheckOutcome.ERROR: "⚠️",
 }
 OUTPUT_LIMIT = 400
 
@@ -116,8 +116,8 @@ def _cases_table(a: AgentReport) -> str:
 
 
 def _show(case: CaseResult) -> bool:
-    return case.outcome is not Outcome.PASS or any(
-        t.outcome is not Outcome.PASS for t in case.trials
+    return case.outcome is not CheckOutcome.PASS or any(
+        t.outcome is not CheckOutcome.PASS for t in case.trials
     )
 
 

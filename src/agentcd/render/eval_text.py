@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agentcd.core.definition.digest import short
-from agentcd.core.evals.observation import Outcome
+from agentcd.core.evals.observation import CheckOutcome
 from agentcd.core.evals.report import EvalReport
 
 
@@ -18,7 +18,7 @@ def render_text(report: EvalReport) -> str:
         lines += [f"  - {reason}" for reason in a.decision.reasons]
         lines += [f"  note: {note}" for note in a.notes]
         for case in a.cases:
-            if case.outcome is not Outcome.PASS:
+            if case.outcome is not CheckOutcome.PASS:
                 lines.append(f"  {case.outcome.value:<5} {case.label}: {case.reason}")
     lines += [f"note: {note}" for note in report.notes]
     run = report.run

@@ -13,7 +13,8 @@ import pytest
 from agentcd.adapters.ledger.protocol import Ledger, LedgerError, SequenceTaken
 from agentcd.adapters.ledger.sqlite import SCHEMA_VERSION, SqliteLedger
 from agentcd.core.definition.bundle import make_bundle
-from agentcd.core.deploy.ledger import EvalRecord, EvalVerdict, Status
+from agentcd.core.deploy.ledger import EvalRecord, Status
+from agentcd.core.evals.verdict import Verdict
 from tests.core.ledger_records import T0, dep, digest
 from tests.fakes.ledger import FakeLedger
 
@@ -99,12 +100,10 @@ def test_eval_verdicts_are_appended_in_order(ledger: Ledger) -> None:
         agent="a",
         artifact_digest=digest("a"),
         environment="test",
-        verdict=EvalVerdict.FAIL,
+        verdict=Verdict.FAIL,
         recorded_at=T0,
     )
-    second = first.model_copy(
-        update={"verdict": EvalVerdict.PASS, "recorded_at": T0 + timedelta(1)}
-    )
+    second = first.model_copy(update={"verdict": Verdict.PASS, "recorded_at": T0 + timedelta(1)})
     ledger.record_eval(first)
     ledger.record_eval(second)
     ledger.record_eval(first.model_copy(update={"agent": "b"}))

@@ -17,9 +17,10 @@ from typing import Any
 from agentcd.core.definition.bundle import Bundle
 from agentcd.core.definition.model import Environment, Requirement
 from agentcd.core.deploy.drift import AgentDrift, DriftState
-from agentcd.core.deploy.ledger import Deployment, EvalRecord, EvalVerdict, Slot, latest_eval
+from agentcd.core.deploy.ledger import Deployment, EvalRecord, Slot, latest_eval
 from agentcd.core.deploy.promotion import make_release
 from agentcd.core.diff.changes import Change, diff_artifacts
+from agentcd.core.evals.verdict import Verdict
 
 BRIEF_FORMAT = 1
 
@@ -34,7 +35,7 @@ class Replacement(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class BindingChange:
+class BriefBinding:
     name: str
     before: Any
     after: Any
@@ -62,7 +63,7 @@ class AgentBrief:
     live: AgentDrift | None
     changes: tuple[Change, ...]  # from what runs to the candidate
     base_known: bool  # False: the ledger holds no copy of what runs, so no diff
-    bindings: tuple[BindingChange, ...]
+    bindings: tuple[BriefBinding, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,10 +159,10 @@ def _stage(previous: str, bundle: Bundle, view: LedgerView) -> Stage:
 
 def _binding_changes(
     before: Mapping[str, Any], after: Mapping[str, Any]
-) -> tuple[BindingChange, ...]:
+) -> tuple[BriefBinding, ...]:
     names = sorted(set(before) | set(after))
     return tuple(
-        BindingChange(name, before.get(name), after.get(name))
+        BriefBinding(name, before.get(name), after.get(name))
         for name in names
         if before.get(name) != after.get(name)
     )
@@ -172,7 +173,7 @@ def is_blocking(agent: AgentBrief) -> bool:
     stage = agent.previous
     if stage is None or agent.replacement is Replacement.UNCHANGED:
         return False
-    failed = stage.eval is not None and stage.eval.verdict is not EvalVerdict.PASS
+    failed = stage.eval is not None and stage.eval.verdict is not Verdict.PASS
     return not stage.runs_candidate or failed
 
 

@@ -14,11 +14,11 @@ from agentcd.core.deploy.ledger import (
     CheckResult,
     Deployment,
     EvalRecord,
-    EvalVerdict,
     Outcome,
     Status,
     latest_eval,
 )
+from agentcd.core.evals.verdict import Verdict
 
 
 class CheckName(StrEnum):
@@ -207,7 +207,7 @@ def check_eval(inp: GateInput, record: EvalRecord | None) -> CheckResult:
             f" with {inp.environment.name}'s thresholds (record one: agentcd eval --env "
             f"{inp.environment.name} --record)",
         )
-    if record.verdict is EvalVerdict.PASS:
+    if record.verdict is Verdict.PASS:
         return _result(
             CheckName.EVAL, Outcome.PASS, f"passed with {inp.environment.name}'s thresholds"
         )

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agentcd.core.evals.verdict import Verdict
 from agentcd.errors import DefinitionError
 
 LEDGER_FORMAT = 1
@@ -36,12 +37,6 @@ class Status(StrEnum):
 class Kind(StrEnum):
     PROMOTE = "promote"
     ROLLBACK = "rollback"
-
-
-class EvalVerdict(StrEnum):
-    PASS = "pass"
-    FAIL = "fail"
-    INCONCLUSIVE = "inconclusive"
 
 
 class Outcome(StrEnum):
@@ -80,7 +75,7 @@ class Deployment(_Record):
     actor: str
     approvers: tuple[str, ...] = ()
     gate: tuple[CheckResult, ...] = ()
-    eval_verdict: EvalVerdict | None = None
+    eval_verdict: Verdict | None = None
     eval_report_digest: str | None = None
     platform_versions: dict[str, str] = Field(default_factory=dict)
     rollback_to: int | None = Field(None, description="the seq this rollback restores")
@@ -100,7 +95,7 @@ class EvalRecord(_Record):
     agent: str
     artifact_digest: str
     environment: str | None = Field(None, description="whose gate thresholds were applied")
-    verdict: EvalVerdict
+    verdict: Verdict
     report_digest: str | None = None
     suite_digests: dict[str, str] = Field(default_factory=dict, description="suite path: digest")
     target: str | None = Field(None, description="the eval target's name")
@@ -277,7 +272,7 @@ def evals_from_report(
                     agent=agent["name"],
                     artifact_digest=agent["digest"],
                     environment=env,
-                    verdict=EvalVerdict(agent["verdict"]),
+                    verdict=Verdict(agent["verdict"]),
                     report_digest=report_digest,
                     suite_digests={s["path"]: s["digest"] for s in agent.get("suites") or []},
                     target=target_name,

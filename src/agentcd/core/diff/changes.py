@@ -64,7 +64,7 @@ class Change:
     text_diff: TextDiff | None = None
 
 
-class Snapshot(Protocol):
+class Comparable(Protocol):
     """What comparison needs of an agent: `LoadedAgent` and `Bundle` both fit."""
 
     @property
@@ -134,7 +134,7 @@ def diff_artifacts(base: Mapping[str, Any], head: Mapping[str, Any]) -> tuple[Ch
 
 
 def compare_workspaces(
-    base_agents: Iterable[Snapshot], head_agents: Iterable[Snapshot]
+    base_agents: Iterable[Comparable], head_agents: Iterable[Comparable]
 ) -> tuple[AgentDiff, ...]:
     """Per agent, by name: added, removed, changed or unchanged (equal digests: not diffed)."""
     base = {a.name: a for a in base_agents}
@@ -142,7 +142,7 @@ def compare_workspaces(
     return tuple(_compare_one(name, base.get(name), head.get(name)) for name in sorted(base | head))
 
 
-def _compare_one(name: str, old: Snapshot | None, new: Snapshot | None) -> AgentDiff:
+def _compare_one(name: str, old: Comparable | None, new: Comparable | None) -> AgentDiff:
     if old is None and new is not None:
         risk, reason = _new_agent(new.artifact)
         return AgentDiff(name, AgentStatus.ADDED, None, new.digest, risk, reason)

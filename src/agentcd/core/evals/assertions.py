@@ -13,7 +13,7 @@ from typing import Any
 
 from agentcd.core.evals import jsonpath
 from agentcd.core.evals.judge import parse_verdict
-from agentcd.core.evals.observation import Check, JudgeReply, Observation, Outcome
+from agentcd.core.evals.observation import Check, CheckOutcome, JudgeReply, Observation
 from agentcd.core.evals.suite import (
     Assertion,
     IsJsonAssertion,
@@ -40,11 +40,11 @@ def check_assertion(
 
 
 def _verdict(ok: bool, reason: str) -> Check:
-    return Check(Outcome.PASS if ok else Outcome.FAIL, 1.0 if ok else 0.0, reason)
+    return Check(CheckOutcome.PASS if ok else CheckOutcome.FAIL, 1.0 if ok else 0.0, reason)
 
 
 def _error(reason: str) -> Check:
-    return Check(Outcome.ERROR, 0.0, reason)
+    return Check(CheckOutcome.ERROR, 0.0, reason)
 
 
 def _clip(text: str, limit: int = 80) -> str:
@@ -199,7 +199,7 @@ def check_rubric(a: RubricAssertion, judgment: JudgeReply | None) -> Check:
         verdict = parse_verdict(judgment.text, threshold=a.threshold)
     except ValueError as e:
         return _error(f"judge {a.model}: {e}")
-    outcome = Outcome.PASS if verdict.passed else Outcome.FAIL
+    outcome = CheckOutcome.PASS if verdict.passed else CheckOutcome.FAIL
     return Check(outcome, verdict.score, f"judge {a.model}: {verdict.reason}")
 
 

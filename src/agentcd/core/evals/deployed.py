@@ -12,7 +12,7 @@ from typing import Any
 from agentcd.core.definition.digest import short
 from agentcd.core.deploy.drift import AgentDrift, DriftState
 from agentcd.core.deploy.ledger import Deployment, Slot
-from agentcd.core.evals.plan import AgentPlan, EvalPlan
+from agentcd.core.evals.plan import AgentEvalPlan, EvalPlan
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +77,7 @@ def bind_deployed(
     )
 
 
-def _bound(agent: AgentPlan, environment: str, deployed: DeployedAgent) -> AgentPlan:
+def _bound(agent: AgentEvalPlan, environment: str, deployed: DeployedAgent) -> AgentEvalPlan:
     record = deployed.record
     notes = [
         f"{environment} runs #{record.seq}: artifact {short(record.artifact_digest)}, "

@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 
-class Outcome(StrEnum):
+class CheckOutcome(StrEnum):
     PASS = "pass"
     FAIL = "fail"
     ERROR = "error"
@@ -47,7 +47,7 @@ class Observation:
 class Check:
     """One assertion's result: its outcome, a score in [0, 1] and why."""
 
-    outcome: Outcome
+    outcome: CheckOutcome
     score: float
     reason: str
 

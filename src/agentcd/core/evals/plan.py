@@ -25,7 +25,7 @@ BUILTIN_PLATFORM = "platform"  # `--target platform` or `platform:ENV`, unless c
 
 
 @dataclass(frozen=True, slots=True)
-class AgentPlan:
+class AgentEvalPlan:
     name: str
     digest: str
     artifact: Mapping[str, Any]
@@ -44,7 +44,7 @@ class EvalPlan:
     settings: EvalSettings
     target_name: str
     target: EvalTarget
-    agents: tuple[AgentPlan, ...]
+    agents: tuple[AgentEvalPlan, ...]
     notes: tuple[str, ...]
 
 
@@ -136,15 +136,15 @@ def _config_notes(head: Workspace, base: Workspace | None, env: str) -> tuple[st
     return tuple(notes)
 
 
-def _agent_plan(agent: LoadedAgent, base: Workspace | None) -> AgentPlan:
+def _agent_plan(agent: LoadedAgent, base: Workspace | None) -> AgentEvalPlan:
     before = base.agent(agent.name) if base is not None else None
     if before is None:
         why = "no base revision" if base is None else "new in the head"
         note = () if base is None else (f"{why}: judged by its own suites, with no pairing",)
-        return AgentPlan(
+        return AgentEvalPlan(
             agent.name, agent.digest, agent.artifact, None, None, agent.suites, agent.suites, note
         )
-    return AgentPlan(
+    return AgentEvalPlan(
         name=agent.name,
         digest=agent.digest,
         artifact=agent.artifact,

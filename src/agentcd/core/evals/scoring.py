@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from agentcd.core.evals.assertions import check_assertion
-from agentcd.core.evals.observation import Check, JudgeReply, Observation, Outcome
+from agentcd.core.evals.observation import Check, CheckOutcome, JudgeReply, Observation
 from agentcd.core.evals.suite import Case
 
 
@@ -29,7 +29,7 @@ class AssertionResult:
 class TrialResult:
     case_id: str
     trial: int
-    outcome: Outcome
+    outcome: CheckOutcome
     score: float
     reason: str
     assertions: tuple[AssertionResult, ...]
@@ -39,7 +39,7 @@ class TrialResult:
     @property
     def vetoed(self) -> bool:
         """A critical assertion failed: the case fails whatever its pass policy says."""
-        return any(a.critical and a.check.outcome is Outcome.FAIL for a in self.assertions)
+        return any(a.critical and a.check.outcome is CheckOutcome.FAIL for a in self.assertions)
 
 
 def score_trial(
@@ -53,7 +53,7 @@ def score_trial(
     """Score every assertion of `case`; `judgments` holds the judge's reply per assertion index."""
     if observation.error is not None:
         return TrialResult(
-            case.id, trial, Outcome.ERROR, 0.0, observation.error, (), observation, cached
+            case.id, trial, CheckOutcome.ERROR, 0.0, observation.error, (), observation, cached
         )
     results = tuple(
         AssertionResult(
@@ -81,22 +81,22 @@ def weighted_score(results: tuple[AssertionResult, ...]) -> float:
 
 def _trial_outcome(
     results: tuple[AssertionResult, ...], threshold: float | None
-) -> tuple[Outcome, str]:
-    critical = [r for r in results if r.critical and r.check.outcome is Outcome.FAIL]
+) -> tuple[CheckOutcome, str]:
+    critical = [r for r in results if r.critical and r.check.outcome is CheckOutcome.FAIL]
     if critical:
-        return Outcome.FAIL, _describe("critical", critical[0])
-    errors = [r for r in results if r.check.outcome is Outcome.ERROR]
+        return CheckOutcome.FAIL, _describe("critical", critical[0])
+    errors = [r for r in results if r.check.outcome is CheckOutcome.ERROR]
     if errors:
-        return Outcome.ERROR, _describe("error in", errors[0])
+        return CheckOutcome.ERROR, _describe("error in", errors[0])
     if threshold is not None:
         score = weighted_score(results)
         if score >= threshold:
-            return Outcome.PASS, f"score {score:.2f} ≥ {threshold:.2f}"
-        return Outcome.FAIL, f"score {score:.2f} < {threshold:.2f}"
-    failed = [r for r in results if r.weight > 0 and r.check.outcome is Outcome.FAIL]
+            return CheckOutcome.PASS, f"score {score:.2f} ≥ {threshold:.2f}"
+        return CheckOutcome.FAIL, f"score {score:.2f} < {threshold:.2f}"
+    failed = [r for r in results if r.weight > 0 and r.check.outcome is CheckOutcome.FAIL]
     if failed:
-        return Outcome.FAIL, _describe("failed", failed[0])
-    return Outcome.PASS, "all assertions passed"
+        return CheckOutcome.FAIL, _describe("failed", failed[0])
+    return CheckOutcome.PASS, "all assertions passed"
 
 
 def _describe(label: str, result: AssertionResult) -> str:

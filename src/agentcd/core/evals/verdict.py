@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from agentcd.core.definition.model import Gate
-from agentcd.core.evals.observation import Outcome
+from agentcd.core.evals.observation import CheckOutcome
 from agentcd.core.evals.scoring import TrialResult
 from agentcd.core.evals.stats import mcnemar_exact, wilson_interval
 from agentcd.core.evals.suite import Case
@@ -33,7 +33,7 @@ class CaseResult:
     suite: str
     case_id: str
     tags: tuple[str, ...]
-    outcome: Outcome
+    outcome: CheckOutcome
     reason: str
     policy: str
     passes: int
@@ -53,8 +53,8 @@ class CaseResult:
 
 def decide_case(suite: str, case: Case, trials: Sequence[TrialResult]) -> CaseResult:
     """One outcome for a case from its trials; trials that never ran count as unknown."""
-    passes = sum(t.outcome is Outcome.PASS for t in trials)
-    fails = sum(t.outcome is Outcome.FAIL for t in trials)
+    passes = sum(t.outcome is CheckOutcome.PASS for t in trials)
+    fails = sum(t.outcome is CheckOutcome.FAIL for t in trials)
     unknown = case.repeat - passes - fails
     outcome, reason = _apply_policy(case, trials, passes, fails, unknown)
     return CaseResult(
@@ -83,20 +83,20 @@ def describe_policy(case: Case) -> str:
 
 def _apply_policy(
     case: Case, trials: Sequence[TrialResult], passes: int, fails: int, unknown: int
-) -> tuple[Outcome, str]:
+) -> tuple[CheckOutcome, str]:
     n = case.repeat
     vetoes = [t for t in trials if t.vetoed]
     if vetoes:
-        return Outcome.FAIL, f"trial {vetoes[0].trial}: {vetoes[0].reason}"
+        return CheckOutcome.FAIL, f"trial {vetoes[0].trial}: {vetoes[0].reason}"
     tally = f"{passes}/{n} passed"
-    first_fail = next((t for t in trials if t.outcome is Outcome.FAIL), None)
+    first_fail = next((t for t in trials if t.outcome is CheckOutcome.FAIL), None)
     why = f"; trial {first_fail.trial}: {first_fail.reason}" if first_fail else ""
     if case.passing.policy == "k-of-n":
         k = case.passing.k or n
         return _bounded(passes >= k, passes + unknown < k, f"{tally}, need {k}{why}", trials)
     if case.passing.policy == "mean":
         need = case.passing.min or 0.0
-        known = sum(t.score for t in trials if t.outcome is not Outcome.ERROR)
+        known = sum(t.score for t in trials if t.outcome is not CheckOutcome.ERROR)
         low, high = known / n, (known + unknown) / n
         return _bounded(low >= need, high < need, f"mean score {low:.2f}, need {need:g}", trials)
     return _bounded(fails == 0 and unknown == 0, fails > 0, f"{tally}{why}", trials)
@@ -104,14 +104,14 @@ def _apply_policy(
 
 def _bounded(
     surely_passes: bool, surely_fails: bool, reason: str, trials: Sequence[TrialResult]
-) -> tuple[Outcome, str]:
+) -> tuple[CheckOutcome, str]:
     if surely_passes:
-        return Outcome.PASS, reason
+        return CheckOutcome.PASS, reason
     if surely_fails:
-        return Outcome.FAIL, reason
-    error = next((t for t in trials if t.outcome is Outcome.ERROR), None)
+        return CheckOutcome.FAIL, reason
+    error = next((t for t in trials if t.outcome is CheckOutcome.ERROR), None)
     detail = f"trial {error.trial}: {error.reason}" if error else "trials did not run"
-    return Outcome.ERROR, f"{reason}; undecided: {detail}"
+    return CheckOutcome.ERROR, f"{reason}; undecided: {detail}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,9 +127,9 @@ class Summary:
 
 def summarize(results: Iterable[CaseResult]) -> Summary:
     outcomes = [r.outcome for r in results]
-    passed = outcomes.count(Outcome.PASS)
-    failed = outcomes.count(Outcome.FAIL)
-    errored = outcomes.count(Outcome.ERROR)
+    passed = outcomes.count(CheckOutcome.PASS)
+    failed = outcomes.count(CheckOutcome.FAIL)
+    errored = outcomes.count(CheckOutcome.ERROR)
     decided = passed + failed
     return Summary(
         cases=len(outcomes),
@@ -160,8 +160,10 @@ class Pairing:
 
 
 def pair(head: Sequence[CaseResult], base: Sequence[CaseResult]) -> Pairing:
-    decided = {Outcome.PASS, Outcome.FAIL}
-    before: Mapping[CaseKey, Outcome] = {r.key: r.outcome for r in base if r.outcome in decided}
+    decided = {CheckOutcome.PASS, CheckOutcome.FAIL}
+    before: Mapping[CaseKey, CheckOutcome] = {
+        r.key: r.outcome for r in base if r.outcome in decided
+    }
     new, fixed, unpaired, paired = [], [], [], 0
     for r in head:
         old = before.get(r.key)
@@ -169,9 +171,9 @@ def pair(head: Sequence[CaseResult], base: Sequence[CaseResult]) -> Pairing:
             unpaired.append(r.key)
             continue
         paired += 1
-        if old is Outcome.PASS and r.outcome is Outcome.FAIL:
+        if old is CheckOutcome.PASS and r.outcome is CheckOutcome.FAIL:
             new.append(r.key)
-        elif old is Outcome.FAIL and r.outcome is Outcome.PASS:
+        elif old is CheckOutcome.FAIL and r.outcome is CheckOutcome.PASS:
             fixed.append(r.key)
     return Pairing(
         paired, tuple(new), tuple(fixed), tuple(unpaired), mcnemar_exact(len(new), len(fixed))
