@@ -24,7 +24,7 @@ from agentcd.core.review.findings import base_findings, change_findings
 from agentcd.core.review.marker import Marker, with_marker
 from agentcd.core.review.plan import PlanInputs, PlanView, build_plan, changed_agents
 from agentcd.core.review.snapshot import Snapshot, load_snapshot
-from agentcd.render.plan_md import CommentOptions, render_markdown
+from agentcd.render.review.markdown import CommentOptions, render_markdown
 from tests.conftest import EXAMPLE
 from tests.core.memtree import MemoryTree
 

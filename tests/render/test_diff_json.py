@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from agentcd.render.diff_json import render_json
+from agentcd.render.diff.json import render_json
 from tests.render.diff_scenarios import SCENARIOS, environments, high_risk, one_agent_changed
 
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from markdown_it import MarkdownIt
 
-from agentcd.render.diff_md import FOLD_LINES, MAX_DIFF_LINES, render_markdown
+from agentcd.render.diff.markdown import FOLD_LINES, MAX_DIFF_LINES, render_markdown
 from agentcd.render.markdown import ZWJ
 from tests.render.diff_scenarios import SCENARIOS, changed, environments, hostile, report, triage
 

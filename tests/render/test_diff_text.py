@@ -8,7 +8,7 @@ import pytest
 
 from agentcd.core.deploy.drift import DriftState
 from agentcd.core.diff.environments import EnvironmentSide, LiveNote, compare_environments
-from agentcd.render.diff_text import render_text
+from agentcd.render.diff.text import render_text
 from tests.render.diff_scenarios import SCENARIOS, changed, faq_bot, report, triage
 
 

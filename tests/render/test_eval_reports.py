@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from markdown_it import MarkdownIt
 
-from agentcd.render.eval_json import render_json
-from agentcd.render.eval_junit import render_junit
-from agentcd.render.eval_markdown import render_markdown
-from agentcd.render.eval_text import render_text
+from agentcd.render.evals.json import render_json
+from agentcd.render.evals.junit import render_junit
+from agentcd.render.evals.markdown import render_markdown
+from agentcd.render.evals.text import render_text
 from tests.render.eval_fixture import sample_report
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agentcd.render.plan_fit import Block, closers, cut_markdown, fit_blocks
+from agentcd.render.review.fit import Block, closers, cut_markdown, fit_blocks
 from tests.render.markdown_structure import check_structure
 
 

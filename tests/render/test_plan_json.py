@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from agentcd.render.plan_json import render_json
+from agentcd.render.review.json import render_json
 from tests.render.test_plan_md import SCENARIOS
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from agentcd.core.review.marker import COMMENT_CAP, GITHUB_COMMENT_LIMIT, parse_marker
-from agentcd.render.plan_md import CommentOptions
+from agentcd.render.review.markdown import CommentOptions
 from tests.render.markdown_structure import check_inert, check_structure
 from tests.render.plan_scenarios import (
     HEAD_SHA,

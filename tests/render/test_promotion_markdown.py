@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from markdown_it import MarkdownIt
 
 from agentcd.core.deploy.drift import AgentDrift, Difference, DriftKind, DriftState
-from agentcd.render.audit import render_markdown as audit_md
-from agentcd.render.drift import render_markdown as drift_md
+from agentcd.render.deploy.audit import render_markdown as audit_md
+from agentcd.render.deploy.drift import render_markdown as drift_md
 from agentcd.render.markdown import ZWJ
 from tests.conftest import ROOT
 from tests.core.ledger_records import dep

@@ -10,7 +10,7 @@ import click
 from agentcd.commands._common import format_option, output_option, project_dir, write_output
 from agentcd.commands._live import environment_names, open_project
 from agentcd.commands.history import environment_history
-from agentcd.render.audit import render_json, render_markdown
+from agentcd.render.deploy.audit import render_json, render_markdown
 
 
 @click.command("audit")

@@ -22,7 +22,7 @@ from agentcd.core.deploy.brief import LedgerView, make_brief
 from agentcd.core.deploy.ledger import Slot, fold
 from agentcd.core.deploy.promotion import pull_request_number
 from agentcd.errors import ConfigError
-from agentcd.render.brief import render_json, render_markdown
+from agentcd.render.deploy.brief import render_json, render_markdown
 
 
 @click.command("brief")

@@ -38,9 +38,9 @@ from agentcd.core.diff.environments import (
     live_notes,
 )
 from agentcd.errors import AgentcdError, ConfigError, SourceError
-from agentcd.render.diff_json import render_json
-from agentcd.render.diff_md import render_markdown
-from agentcd.render.diff_text import render_text
+from agentcd.render.diff.json import render_json
+from agentcd.render.diff.markdown import render_markdown
+from agentcd.render.diff.text import render_text
 
 EXIT_DIFFERS = 2
 RENDERERS: dict[str, Callable[[DiffReport], str]] = {

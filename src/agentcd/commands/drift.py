@@ -9,7 +9,7 @@ import click
 from agentcd.commands._common import format_option, output_option, project_dir, write_output
 from agentcd.commands._live import assess_environments, environment_names, open_project
 from agentcd.core.deploy.drift import AgentDrift, DriftState
-from agentcd.render.drift import render_json, render_markdown, render_text
+from agentcd.render.deploy.drift import render_json, render_markdown, render_text
 
 NOT_PROVEN_IN_SYNC = (DriftState.DRIFTED, DriftState.UNKNOWN)
 

@@ -34,7 +34,7 @@ from agentcd.core.evals.plan import EvalPlan, plan_eval
 from agentcd.core.evals.report import EvalReport, RunStats, agent_report, overall
 from agentcd.core.evals.settings import PlatformTarget
 from agentcd.core.evals.verdict import Verdict
-from agentcd.render.eval_json import render_json
+from agentcd.render.evals.json import render_json
 
 if TYPE_CHECKING:
     from agentcd.core.definition.model import Project
@@ -166,14 +166,14 @@ def _announce(records: tuple[EvalRecord, ...]) -> None:
 
 def _render(fmt: str, report: EvalReport) -> str:
     if fmt == "junit":
-        from agentcd.render.eval_junit import render_junit
+        from agentcd.render.evals.junit import render_junit
 
         return render_junit(report)
     if fmt == "md":
-        from agentcd.render.eval_markdown import render_markdown
+        from agentcd.render.evals.markdown import render_markdown
 
         return render_markdown(report)
-    from agentcd.render.eval_text import render_text
+    from agentcd.render.evals.text import render_text
 
     return render_text(report)
 

@@ -9,7 +9,7 @@ import click
 from agentcd.commands._common import format_option, output_option, project_dir, write_output
 from agentcd.commands._live import environment_names, open_project
 from agentcd.core.deploy.ledger import Deployment, fold
-from agentcd.render.history import render_json, render_text
+from agentcd.render.deploy.history import render_json, render_text
 
 
 @click.command("history")

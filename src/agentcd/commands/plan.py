@@ -40,8 +40,8 @@ from agentcd.core.review.marker import COMMENT_CAP, Marker, with_marker
 from agentcd.core.review.plan import GateVerdict, PlanInputs, PlanView, build_plan, changed_agents
 from agentcd.core.review.snapshot import Snapshot, load_snapshot
 from agentcd.errors import AgentcdError, SourceError
-from agentcd.render.plan_json import render_json
-from agentcd.render.plan_md import SUMMARY_LIMIT, CommentOptions, render_markdown
+from agentcd.render.review.json import render_json
+from agentcd.render.review.markdown import SUMMARY_LIMIT, CommentOptions, render_markdown
 
 EXIT_NO = 2
 _JSON = "`agentcd plan --format json`"

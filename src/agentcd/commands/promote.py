@@ -29,7 +29,7 @@ from agentcd.core.definition.load import Workspace, load_workspace
 from agentcd.core.deploy.ledger import EvalRecord, evals_from_report, fold
 from agentcd.core.deploy.promotion import make_release
 from agentcd.errors import ConfigError, DefinitionError
-from agentcd.render.deploy import render_json, render_text
+from agentcd.render.deploy.report import render_json, render_text
 
 
 @click.command("promote")

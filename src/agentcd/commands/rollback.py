@@ -17,7 +17,7 @@ from agentcd.core.deploy.gate import Decision, GateResult
 from agentcd.core.deploy.ledger import CheckResult, Outcome, Slot, choose_rollback, fold
 from agentcd.core.deploy.promotion import AgentOutcome, Release, Result, make_release
 from agentcd.errors import ConfigError
-from agentcd.render.deploy import render_json, render_text
+from agentcd.render.deploy.report import render_json, render_text
 
 
 @click.command("rollback")

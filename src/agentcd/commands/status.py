@@ -10,7 +10,7 @@ from agentcd.adapters import clock
 from agentcd.commands._common import format_option, output_option, project_dir, write_output
 from agentcd.commands._live import assess_environments, environment_names, open_project
 from agentcd.core.deploy.status import build_status
-from agentcd.render.status import render_json, render_text
+from agentcd.render.deploy.status import render_json, render_text
 
 
 @click.command("status")

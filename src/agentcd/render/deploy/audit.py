@@ -13,7 +13,7 @@ from typing import Any
 
 from agentcd.core.definition.digest import short
 from agentcd.core.deploy.ledger import Deployment, Outcome, Status
-from agentcd.render.history import change, when
+from agentcd.render.deploy.history import change, when
 from agentcd.render.markdown import code_span, escape_text
 
 JSON_VERSION = 1

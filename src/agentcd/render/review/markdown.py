@@ -18,10 +18,10 @@ from agentcd.core.review.environment import EnvCell
 from agentcd.core.review.evals import EvalStatus
 from agentcd.core.review.marker import COMMENT_CAP
 from agentcd.core.review.plan import AgentPlan, PlanView
-from agentcd.render import plan_words as w
 from agentcd.render.markdown import code_span, escape_text
-from agentcd.render.plan_agent_md import agent_blocks, policy_line
-from agentcd.render.plan_fit import Block, fit_blocks
+from agentcd.render.review import words as w
+from agentcd.render.review.agent import agent_blocks, policy_line
+from agentcd.render.review.fit import Block, fit_blocks
 from agentcd.render.values import line_counts, show_value
 
 SUMMARY_LIMIT = 250_000

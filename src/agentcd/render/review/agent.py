@@ -13,9 +13,9 @@ from agentcd.core.evals.verdict import Verdict
 from agentcd.core.review.environment import EnvCell
 from agentcd.core.review.evals import AgentEval, EvalResult, EvalStatus
 from agentcd.core.review.plan import AgentPlan, PolicyItem
-from agentcd.render import plan_words as w
 from agentcd.render.markdown import code_span, escape_html, escape_text, fence
-from agentcd.render.plan_fit import Block
+from agentcd.render.review import words as w
+from agentcd.render.review.fit import Block
 from agentcd.render.values import line_counts, show_value, shown_value
 
 FOLD_LINES = 12  # a text diff longer than this is folded into <details>

@@ -9,7 +9,7 @@ from agentcd.core.definition.digest import short
 from agentcd.core.diff.changes import AgentDiff, AgentStatus, Change, ChangeKind, DiffReport
 from agentcd.core.diff.environments import EnvironmentComparison
 from agentcd.core.diff.risk import Risk
-from agentcd.render.diff_env import (
+from agentcd.render.diff.environments import (
     BINDINGS_TITLE,
     LIVE_TITLE,
     Style,

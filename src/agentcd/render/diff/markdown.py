@@ -11,7 +11,7 @@ from agentcd.core.definition.digest import short
 from agentcd.core.diff.changes import AgentDiff, AgentStatus, Change, ChangeKind, DiffReport, Side
 from agentcd.core.diff.environments import AgentBindings, EnvironmentComparison
 from agentcd.core.diff.risk import Risk
-from agentcd.render.diff_env import (
+from agentcd.render.diff.environments import (
     BINDINGS_TITLE,
     LIVE_TITLE,
     UNSET,

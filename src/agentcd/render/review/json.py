@@ -10,7 +10,7 @@ from agentcd.core.diff.changes import Side
 from agentcd.core.review.environment import AfterMerge, EnvCell, LedgerState, Running
 from agentcd.core.review.evals import AgentEval, EvalResult
 from agentcd.core.review.plan import AgentPlan, PlanView, PolicyItem
-from agentcd.render.diff_json import change_to_json
+from agentcd.render.diff.json import change_to_json
 
 SCHEMA_VERSION = 1
 

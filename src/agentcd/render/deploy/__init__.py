@@ -1,0 +1,1 @@
+"""Promotion reports, the approval brief, drift, history, status and audit."""

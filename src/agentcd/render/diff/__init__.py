@@ -1,0 +1,1 @@
+"""The semantic diff as text, JSON and Markdown, and two environments compared."""

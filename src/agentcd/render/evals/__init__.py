@@ -1,0 +1,1 @@
+"""Eval reports as text, JSON, JUnit XML and Markdown."""
