@@ -18,8 +18,8 @@ import click
 
 from agentcd import __version__
 from agentcd.code_digest import code_digest as _code_digest
+from agentcd.exit_codes import ExitCode
 
-EXIT_OK, EXIT_ERROR, EXIT_NO, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 _GC_YOUNG_THRESHOLD = 500_000  # allocations between young collections (CPython's default: 700)
 
 # name -> (module, one-line help); the module exposes `command`, a click.Command.
@@ -104,20 +104,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return e.exit_code
     except click.ClickException as e:
         e.show()
-        return EXIT_ERROR
+        return ExitCode.ERROR
     except click.exceptions.Abort:
-        return EXIT_INTERRUPTED
+        return ExitCode.INTERRUPTED
     except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
+        return ExitCode.INTERRUPTED
     except AgentcdError as e:
         click.echo(f"error: {e}", err=True)
-        return EXIT_ERROR
+        return ExitCode.ERROR
     except Exception:  # the one place a bug becomes exit 3 with a log, not a traceback
         return _report_bug()
     finally:
         if argv is None:
             gc.freeze()  # the process exits next: its final collection need not walk the heap
-    return result if isinstance(result, int) else EXIT_OK
+    return result if isinstance(result, int) else ExitCode.OK
 
 
 def _report_bug() -> int:
@@ -127,4 +127,4 @@ def _report_bug() -> int:
     ) as log:
         log.write(text)
     click.echo(f"error: unexpected error (this is a bug); details in {log.name}", err=True)
-    return EXIT_BUG
+    return ExitCode.BUG

@@ -38,6 +38,7 @@ from agentcd.core.deploy.promotion import (
     planned_result,
     pull_request_number,
 )
+from agentcd.exit_codes import ExitCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,5 +327,5 @@ def _claim_record(
 def exit_code(report: DeployReport) -> int:
     """1 when an apply failed, 2 when anything was refused, else 0."""
     if report.count(Result.FAILED):
-        return 1
-    return 2 if report.count(Result.REFUSED) else 0
+        return ExitCode.ERROR
+    return ExitCode.NO if report.count(Result.REFUSED) else ExitCode.OK

@@ -10,6 +10,7 @@ import click
 from agentcd.commands._common import format_option, output_option, project_dir, write_output
 from agentcd.commands._live import environment_names, open_project
 from agentcd.commands.history import environment_history
+from agentcd.exit_codes import ExitCode
 from agentcd.render.deploy.audit import render_json, render_markdown
 
 
@@ -35,4 +36,4 @@ def command(
     chosen = [r for r in records if start is None or r.started_at >= start]
     renderer = render_json if fmt == "json" else render_markdown
     write_output(renderer(environment, chosen, start), output)
-    return 0
+    return ExitCode.OK

@@ -22,6 +22,7 @@ from agentcd.core.deploy.brief import LedgerView, make_brief
 from agentcd.core.deploy.ledger import Slot, fold
 from agentcd.core.deploy.promotion import pull_request_number
 from agentcd.errors import ConfigError
+from agentcd.exit_codes import ExitCode
 from agentcd.render.deploy.brief import render_json, render_markdown
 
 
@@ -55,7 +56,7 @@ def command(
     view = ledger_view(root, project, ledger, environment, candidates)
     brief = make_brief(env, previous, candidates, view, now=clock.utc_now())
     write_output(render_json(brief) if fmt == "json" else render_markdown(brief), output)
-    return 0
+    return ExitCode.OK
 
 
 def _environment(project: Project, name: str) -> tuple[Environment, str | None]:

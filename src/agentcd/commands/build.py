@@ -16,6 +16,7 @@ from agentcd.commands._common import (
 )
 from agentcd.core.definition.bundle import Bundle, bundle_to_json, make_bundle, read_bundle
 from agentcd.errors import ConfigError, DefinitionError
+from agentcd.exit_codes import ExitCode
 
 
 @click.command("build")
@@ -54,7 +55,7 @@ def command(
     else:
         bundles = _build(project_dir(ctx), rev=rev, agents=agents, out=out)
     write_output(_render(bundles, fmt=fmt, verified=verify is not None), output)
-    return 0
+    return ExitCode.OK
 
 
 def _build(

@@ -38,11 +38,11 @@ from agentcd.core.diff.environments import (
     live_notes,
 )
 from agentcd.errors import AgentcdError, ConfigError, SourceError
+from agentcd.exit_codes import ExitCode
 from agentcd.render.diff.json import render_json
 from agentcd.render.diff.markdown import render_markdown
 from agentcd.render.diff.text import render_text
 
-EXIT_DIFFERS = 2
 RENDERERS: dict[str, Callable[[DiffReport], str]] = {
     "text": render_text,
     "json": render_json,
@@ -123,7 +123,7 @@ def command(
         pair = _from_revisions(project_dir(ctx), base=base, head=head)
     report = _compare(_only(pair, agents))
     write_output(RENDERERS[fmt](report), output)
-    return EXIT_DIFFERS if exit_code and _differs(report) else 0
+    return ExitCode.NO if exit_code and _differs(report) else ExitCode.OK
 
 
 def _differs(report: DiffReport) -> bool:

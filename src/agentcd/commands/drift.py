@@ -9,6 +9,7 @@ import click
 from agentcd.commands._common import format_option, output_option, project_dir, write_output
 from agentcd.commands._live import assess_environments, environment_names, open_project
 from agentcd.core.deploy.drift import AgentDrift, DriftState
+from agentcd.exit_codes import ExitCode
 from agentcd.render.deploy.drift import render_json, render_markdown, render_text
 
 NOT_PROVEN_IN_SYNC = (DriftState.DRIFTED, DriftState.UNKNOWN)
@@ -35,7 +36,7 @@ def command(
     report = [found[k] for k in sorted(found, key=lambda k: (envs.index(k[1]), k[0]))]
     renderers = {"json": render_json, "md": render_markdown, "text": render_text}
     write_output(renderers[fmt](report), output)
-    return 2 if exit_code and _not_in_sync(report) else 0
+    return ExitCode.NO if exit_code and _not_in_sync(report) else ExitCode.OK
 
 
 def _not_in_sync(report: list[AgentDrift]) -> bool:

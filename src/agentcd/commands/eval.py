@@ -34,6 +34,7 @@ from agentcd.core.evals.plan import EvalPlan, plan_eval
 from agentcd.core.evals.report import EvalReport, RunStats, agent_report, overall
 from agentcd.core.evals.settings import PlatformTarget
 from agentcd.core.evals.verdict import Verdict
+from agentcd.exit_codes import ExitCode
 from agentcd.render.evals.json import render_json
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ def command(
         write_output(_render("md", report), markdown)
     if record:
         _announce(record_verdicts(root, head.project, report_json))
-    return 0 if report.verdict is Verdict.PASS else 2
+    return ExitCode.OK if report.verdict is Verdict.PASS else ExitCode.NO
 
 
 def evaluate(

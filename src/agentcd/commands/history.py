@@ -9,6 +9,7 @@ import click
 from agentcd.commands._common import format_option, output_option, project_dir, write_output
 from agentcd.commands._live import environment_names, open_project
 from agentcd.core.deploy.ledger import Deployment, fold
+from agentcd.exit_codes import ExitCode
 from agentcd.render.deploy.history import render_json, render_text
 
 
@@ -27,7 +28,7 @@ def command(
     records = environment_history(ledger.history(environment=environment), agents)
     renderer = render_json if fmt == "json" else render_text
     write_output(renderer(environment, records), output)
-    return 0
+    return ExitCode.OK
 
 
 def environment_history(

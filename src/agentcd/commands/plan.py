@@ -40,10 +40,10 @@ from agentcd.core.review.marker import COMMENT_CAP, Marker, with_marker
 from agentcd.core.review.plan import GateVerdict, PlanInputs, PlanView, build_plan, changed_agents
 from agentcd.core.review.snapshot import Snapshot, load_snapshot
 from agentcd.errors import AgentcdError, SourceError
+from agentcd.exit_codes import ExitCode
 from agentcd.render.review.json import render_json
 from agentcd.render.review.markdown import SUMMARY_LIMIT, CommentOptions, render_markdown
 
-EXIT_NO = 2
 _JSON = "`agentcd plan --format json`"
 _HISTORY_HINT = (
     "fetch the full history (actions/checkout with `fetch-depth: 0`; GitLab `GIT_DEPTH: 0`)"
@@ -119,7 +119,7 @@ def command(
             "note: --summary writes GitHub Actions' job summary; use --output here", err=True
         )
     failed = view.verdict in (GateVerdict.FAIL, GateVerdict.INCONCLUSIVE)
-    return EXIT_NO if exit_code and failed else 0
+    return ExitCode.NO if exit_code and failed else ExitCode.OK
 
 
 def _publish_github(

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from agentcd.commands._common import write_output
 from agentcd.core.definition.model import Agent, Project
 from agentcd.core.evals.suite import EvalSuite
+from agentcd.exit_codes import ExitCode
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 BASE_ID = "https://agentcd.dev/schemas/v1/"
@@ -81,10 +82,10 @@ def command(out: Path | None) -> int:
     if out is None:
         combined = {kind: json_schema(kind) for kind in KINDS}
         write_output(json.dumps(combined, indent=2, ensure_ascii=False) + "\n", None)
-        return 0
+        return ExitCode.OK
     out.mkdir(parents=True, exist_ok=True)
     for kind in KINDS:
         target = out / f"{kind}.schema.json"
         target.write_text(schema_text(kind), encoding="utf-8")
         click.echo(str(target))
-    return 0
+    return ExitCode.OK

@@ -10,6 +10,7 @@ from agentcd.adapters import clock
 from agentcd.commands._common import format_option, output_option, project_dir, write_output
 from agentcd.commands._live import assess_environments, environment_names, open_project
 from agentcd.core.deploy.status import build_status
+from agentcd.exit_codes import ExitCode
 from agentcd.render.deploy.status import render_json, render_text
 
 
@@ -31,4 +32,4 @@ def command(ctx: click.Context, environment: str | None, fmt: str, output: Path 
         now=clock.utc_now(),
     )
     write_output(render_json(view) if fmt == "json" else render_text(view), output)
-    return 0
+    return ExitCode.OK

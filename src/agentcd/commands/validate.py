@@ -23,6 +23,7 @@ from agentcd.core.definition.load import load_workspace
 from agentcd.core.definition.parse import decode_text, field_lines
 from agentcd.core.definition.tree import Tree, read_file
 from agentcd.core.policy.rules import Finding, Severity, check_workspace, sort_findings
+from agentcd.exit_codes import ExitCode
 
 JSON_VERSION = 1
 _YAML_SUFFIXES = (".yaml", ".yml")
@@ -51,7 +52,7 @@ def command(ctx: click.Context, rev: str | None, fmt: str, output: Path | None) 
     """Check definitions and policies; exit 1 when a finding is an error."""
     report = validate(project_dir(ctx), rev=rev)
     write_output(render_json(report) if fmt == "json" else render_text(report), output)
-    return 1 if report.count(Severity.ERROR) else 0
+    return ExitCode.ERROR if report.count(Severity.ERROR) else ExitCode.OK
 
 
 def validate(folder: Path, *, rev: str | None) -> Report:
