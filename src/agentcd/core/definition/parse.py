@@ -1,7 +1,7 @@
 """Text to plain data: strict UTF-8 decoding and a safe, bounded YAML parser. No I/O.
 
 Only JSON-shaped values come out (mappings with string keys, lists, strings, numbers,
-booleans, null): what each scalar means is agentcd's rule (core.yamlscalar), not the parser's.
+booleans, null): what each scalar means is agentcd's rule (yamlscalar.py), not the parser's.
 Tags that build objects, duplicate keys and alias expansions past a node budget are refused;
 dates stay strings.
 """
@@ -39,12 +39,8 @@ def decode_text(data: bytes, *, path: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _loader_base() -> type[yaml.SafeLoader]:
-    # The C parser is many times faster; what the events mean is decided in yamlstream.
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-_FAST = _loader_base()
+# The C parser is many times faster; what the events mean is decided in yamlstream.
+_FAST: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _EXACT = yaml.SafeLoader  # the pure-Python parser: the same wording and limits on every build
 
 
@@ -139,7 +135,7 @@ def field_lines(text: str, fields: Iterable[str]) -> dict[str, int | None]:
     `parse_yaml` accepted them, so normal loading never pays for it.
     """
     try:
-        root = yaml.compose(text, Loader=_loader_base())
+        root = yaml.compose(text, Loader=_FAST)
     except yaml.YAMLError:
         root = None
     return {field: _field_line(root, field) for field in fields}

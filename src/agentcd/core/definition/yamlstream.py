@@ -3,7 +3,7 @@
 `yaml.load` composes a node tree and then constructs objects from it: twice the work, and the C
 composer recurses (a segfault on deep nesting). Here collections are built as their events
 arrive; nesting depth, string keys, duplicate keys and `<<` merges are checked on the way, and
-scalars get their values from agentcd's own rules (core.yamlscalar), never from the parser's.
+scalars get their values from agentcd's own rules (yamlscalar.py), never from the parser's.
 Only plain data can come out: any tag but the core scalar, mapping and sequence tags is refused.
 Aliases share the anchored object, as PyYAML's constructor does.
 """
