@@ -8,14 +8,20 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from agentcd.adapters.environ import detect_ci
+from agentcd.adapters.environ import CiContext, detect_ci
+from agentcd.adapters.environ import Host as CiHost
 from agentcd.adapters.hosts.github import GitHubHost
 from agentcd.adapters.hosts.github_api import GitHubOptions
 from agentcd.adapters.hosts.gitlab import GitLabHost
-from agentcd.adapters.hosts.protocol import DeploymentRequest, DeploymentState, Host
+from agentcd.adapters.hosts.protocol import (
+    DeploymentRequest,
+    DeploymentState,
+    EnvironmentApprovals,
+    Host,
+)
 from agentcd.core.review.marker import COMMENT_CAP, Marker, parse_marker, with_marker
 from agentcd.core.review.sticky import Upsert
-from agentcd.errors import AgentcdError
+from agentcd.errors import AgentcdError, ConfigError
 from tests.adapters.hosts.fake_github import ACTIONS_BOT, HUMAN, REPO, FakeGitHub
 
 HEAD = "9f3c2e1d" * 5
@@ -28,6 +34,12 @@ IMPLEMENTS: tuple[type[Host], ...] = (GitHubHost, GitLabHost)  # checked by mypy
 
 def host(fake: FakeGitHub, token: str = APP_TOKEN, **options: Any) -> GitHubHost:
     return GitHubHost(REPO, token, GitHubOptions(api_url=fake.api_url, paced=False, **options))
+
+
+def run_host(fake: FakeGitHub, **ci: Any) -> GitHubHost:
+    """The host of an Actions run whose context holds `ci`."""
+    ctx = CiContext(CiHost.GITHUB, "ana", REPO, api_url=fake.api_url, token=APP_TOKEN, **ci)
+    return GitHubHost.from_context(ctx, GitHubOptions(paced=False))
 
 
 def methods(fake: FakeGitHub) -> list[str]:
@@ -333,3 +345,55 @@ def test_approvals_without_permission_say_which(github: FakeGitHub) -> None:
 
     with pytest.raises(AgentcdError, match="needs `actions: read`"):
         host(github).run_approvals("prod", run_id=500)
+
+
+def test_the_change_is_the_events_pull_request(github: FakeGitHub) -> None:
+    assert run_host(github, change_number=42, head_label="octo-org:fix").change_number(HEAD) == 42
+    assert methods(github) == []
+
+
+def test_a_workflow_run_finds_its_pull_request_by_head(github: FakeGitHub) -> None:
+    github.pulls = [
+        {"number": 7, "sha": OLD_HEAD, "label": "contributor:fix-typo"},
+        {"number": 8, "sha": HEAD, "label": "contributor:fix-typo"},
+        {"number": 9, "sha": HEAD, "label": "someone:else"},
+    ]
+
+    assert run_host(github, head_label="contributor:fix-typo").change_number(HEAD) == 8
+    (call,) = github.rsps.calls
+    assert "head=contributor%3Afix-typo" in str(call.request.url)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda fake: run_host(fake, event_name="push"), host],
+    ids=["push-event", "no-ci-context"],
+)
+def test_no_pull_request_in_the_event_is_a_config_error(github: FakeGitHub, make: Any) -> None:
+    with pytest.raises(ConfigError) as caught:
+        make(github).change_number(HEAD)
+
+    assert str(caught.value) == (
+        "commenting: no pull request in this event; run on pull_request, "
+        "pull_request_target or workflow_run"
+    )
+    assert methods(github) == []
+
+
+def test_environment_approvals_are_who_approved_it_in_the_run(github: FakeGitHub) -> None:
+    github.review("prod", "lee")
+    github.review("test", "kim")
+    github.review("prod", "mallory", state="rejected")
+
+    seen = run_host(github, run_id=500).environment_approvals("prod")
+
+    assert seen == EnvironmentApprovals(approvers=("lee",), job_is_deployment=False)
+    (call,) = github.rsps.calls
+    assert urlsplit(str(call.request.url)).path == f"/repos/{REPO}/actions/runs/500/approvals"
+
+
+def test_no_run_no_environment_approvals(github: FakeGitHub) -> None:
+    github.review("prod", "lee")
+
+    assert run_host(github).environment_approvals("prod") == EnvironmentApprovals((), False)
+    assert methods(github) == []

@@ -7,12 +7,18 @@ from typing import Any
 
 import pytest
 
-from agentcd.adapters.environ import detect_ci
+from agentcd.adapters.environ import CiContext, detect_ci
+from agentcd.adapters.environ import Host as CiHost
 from agentcd.adapters.hosts.gitlab import GitLabHost, GitLabOptions
-from agentcd.adapters.hosts.protocol import Approval, DeploymentRequest, DeploymentState
+from agentcd.adapters.hosts.protocol import (
+    Approval,
+    DeploymentRequest,
+    DeploymentState,
+    EnvironmentApprovals,
+)
 from agentcd.core.review.marker import Marker, with_marker
 from agentcd.core.review.sticky import Upsert
-from agentcd.errors import AgentcdError
+from agentcd.errors import AgentcdError, ConfigError
 from tests.adapters.hosts.fake_gitlab import API, BOT, HUMAN, PROJECT, FakeGitLab
 
 HEAD = "a91957a8" * 5
@@ -24,6 +30,11 @@ TOKEN = "glpat-" + "x" * 20
 
 def host(token: str | None = TOKEN, **options: Any) -> GitLabHost:
     return GitLabHost(PROJECT, token=token, options=GitLabOptions(api_url=API, **options))
+
+
+def job_host(**ci: Any) -> GitLabHost:
+    """The host of a pipeline job whose context holds `ci`."""
+    return GitLabHost.from_context(CiContext(CiHost.GITLAB, "pip", PROJECT, api_url=API, **ci))
 
 
 def calls(fake: FakeGitLab) -> list[str]:
@@ -228,3 +239,51 @@ def test_finds_the_deployment_of_an_environment_job_and_its_approvals(
     assert found == own["id"]
     assert [a.user for a in host().read_approvals(found)] == ["release-manager"]
     assert host().job_deployment("prod", 7003) is None  # another environment's job
+
+
+def test_the_change_is_the_pipelines_merge_request(gitlab_api: FakeGitLab) -> None:
+    assert job_host(token=TOKEN, change_number=7).change_number(HEAD) == 7
+    assert calls(gitlab_api) == []
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda: job_host(token=TOKEN, event_name="push"), host],
+    ids=["branch-pipeline", "no-ci-context"],
+)
+def test_no_merge_request_pipeline_is_a_config_error(gitlab_api: FakeGitLab, make: Any) -> None:
+    with pytest.raises(ConfigError) as caught:
+        make().change_number(HEAD)
+
+    assert str(caught.value) == (
+        "commenting: not a merge request pipeline (CI_MERGE_REQUEST_IID is not set); run "
+        'the plan job with `rules: - if: $CI_PIPELINE_SOURCE == "merge_request_event"`'
+    )
+    assert calls(gitlab_api) == []
+
+
+def test_environment_approvals_of_an_environment_job(gitlab_api: FakeGitLab) -> None:
+    gitlab_api.add_job_deployment("prod", 7001, approvals=("old-approver",))
+    own = gitlab_api.add_job_deployment("prod", 7002, approvals=("release-manager", "mallory"))
+    own["approvals"][1]["status"] = "rejected"
+
+    seen = job_host(job_token="glcbt-64_" + "j" * 20, job_id=7002).environment_approvals("prod")
+
+    assert seen == EnvironmentApprovals(approvers=("release-manager",), job_is_deployment=True)
+    assert calls(gitlab_api) == ["GET P/deployments", f"GET P/deployments/{own['id']}"]
+
+
+def test_a_job_without_its_own_deployment_has_no_approvals(gitlab_api: FakeGitLab) -> None:
+    gitlab_api.add_job_deployment("prod", 7001, approvals=("old-approver",))
+
+    seen = job_host(token=TOKEN, job_id=7005).environment_approvals("prod")
+
+    assert seen == EnvironmentApprovals(approvers=(), job_is_deployment=False)
+    assert calls(gitlab_api) == ["GET P/deployments"]
+
+
+def test_outside_a_job_no_approvals_are_read(gitlab_api: FakeGitLab) -> None:
+    gitlab_api.add_job_deployment("prod", 7001, approvals=("old-approver",))
+
+    assert job_host(token=TOKEN).environment_approvals("prod") == EnvironmentApprovals((), False)
+    assert calls(gitlab_api) == []

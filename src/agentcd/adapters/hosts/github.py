@@ -1,12 +1,13 @@
 """GitHub through PyGithub: the sticky pull-request comment and the Deployments mirror.
 
-Thin by design: the upsert decision is `core.sticky.plan_upsert`; this module lists, writes
-and maps GitHub's refusals to `AgentcdError`s that say which permission is missing.
+Thin by design: the upsert decision is `core.review.sticky.plan_upsert`, carried out by
+`hosts.sticky`; this module lists, writes and maps GitHub's refusals to `AgentcdError`s that
+say which permission is missing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 
 from github import Auth, Github, GithubRetry
@@ -15,14 +16,17 @@ from github.Issue import Issue
 from github.IssueComment import IssueComment
 
 from agentcd.adapters.environ import CiContext
+from agentcd.adapters.environ import Host as CiHost
 from agentcd.adapters.hosts.github_api import GitHubOptions, api_errors
 from agentcd.adapters.hosts.protocol import (
     Approval,
     DeploymentRequest,
     DeploymentState,
+    EnvironmentApprovals,
     UpsertResult,
 )
-from agentcd.core.review.marker import COMMENT_CAP, GITHUB_COMMENT_LIMIT, Marker, with_marker
+from agentcd.adapters.hosts.sticky import SizeLimit, Writes, by_id, carry_out, check_size, converge
+from agentcd.core.review.marker import GITHUB_COMMENT_LIMIT, Marker, with_marker
 from agentcd.core.review.sticky import Comment, Upsert, UpsertPlan, plan_upsert
 from agentcd.errors import AgentcdError, ConfigError
 
@@ -32,13 +36,26 @@ _COMMENT_PERMISSION = "`pull-requests: write` (or `issues: write`)"
 _DEPLOY_PERMISSION = "`deployments: write`"
 _APPROVALS_PERMISSION = "`actions: read`"
 _RACE_WINDOW = timedelta(minutes=10)
+_SIZE = SizeLimit("GitHub", "comment", GITHUB_COMMENT_LIMIT)
+_NO_RUN = CiContext(host=CiHost.GITHUB, actor="unknown")
 
 
 class GitHubHost:
-    """One repository on github.com or a GitHub Enterprise Server (`options.api_url`)."""
+    """One repository on github.com or a GitHub Enterprise Server (`options.api_url`).
 
-    def __init__(self, repository: str, token: str, options: GitHubOptions | None = None) -> None:
-        self._options = options or GitHubOptions()
+    `ci` is the run it serves (its pull request and run id); without one, no change or run
+    is known.
+    """
+
+    def __init__(
+        self,
+        repository: str,
+        token: str,
+        options: GitHubOptions | None = None,
+        *,
+        ci: CiContext = _NO_RUN,
+    ) -> None:
+        self._options, self._ci = options or GitHubOptions(), ci
         self._token = token
         self._author = self._options.author
         self._gh = Github(
@@ -62,7 +79,7 @@ class GitHubHost:
                 "(pass `github-token` to the action, or `env: GITHUB_TOKEN: ...` to the step)"
             )
         base = options or GitHubOptions()
-        return cls(ctx.repository, ctx.token, base.with_context(ctx))
+        return cls(ctx.repository, ctx.token, base.with_context(ctx), ci=ctx)
 
     def author(self) -> str:
         """The login our comments are written by; asks GitHub only for a personal token."""
@@ -79,30 +96,34 @@ class GitHubHost:
     def upsert_comment(self, marker: Marker, body: str) -> UpsertResult:
         full = with_marker(marker, body)
         activity = f"commenting on {self._repository}#{marker.change}"
-        _check_size(full, activity)
+        check_size(full, activity, _SIZE)
         with api_errors(activity, _COMMENT_PERMISSION):
             issue = self._repo.get_issue(marker.change)
             author = self.author()
-            listed = _by_id(issue.get_comments())
+            listed = by_id(issue.get_comments())
             plan = plan_upsert(_neutral(listed.values()), marker, body, author=author)
             if plan.outcome is Upsert.CREATED:
                 return self._create(issue, plan, marker, body)
-            return _carry_out(plan, listed)
+            return carry_out(plan, _writes(listed))
 
     def _create(self, issue: Issue, plan: UpsertPlan, marker: Marker, body: str) -> UpsertResult:
         created = issue.create_comment(plan.body)
-        # Find-then-create is not atomic: re-list what changed lately and converge on the
-        # oldest copy of ours, so concurrent runs end with one comment.
-        recent = _by_id(issue.get_comments(since=created.created_at - _RACE_WINDOW))
+        # Re-list what changed lately: a concurrent run's copy, if any, is among it.
+        recent = by_id(issue.get_comments(since=created.created_at - _RACE_WINDOW))
         recent.setdefault(created.id, created)
         again = plan_upsert(_neutral(recent.values()), marker, body, author=self.author())
-        if again.outcome is Upsert.SKIPPED_NEWER:
-            _delete(created)
-            return UpsertResult(Upsert.SKIPPED_NEWER, removed=1)
-        if again.target is not None and again.target.id == created.id:
-            removed = sum(_delete(recent[c.id]) for c in again.extra)
-            return UpsertResult(Upsert.CREATED, created.id, created.html_url, removed)
-        return _carry_out(again, recent)
+        return converge(again, _neutral([created])[0], _writes(recent))
+
+    def change_number(self, head: str) -> int:
+        """The pull request of the event, or for a `workflow_run` the one open at `head`."""
+        if self._ci.change_number:
+            return self._ci.change_number
+        if not self._ci.head_label:
+            raise ConfigError(
+                "commenting: no pull request in this event; run on pull_request, "
+                "pull_request_target or workflow_run"
+            )
+        return self.resolve_pull_request(head, self._ci.head_label)
 
     def resolve_pull_request(self, head_sha: str, head_label: str) -> int:
         """The open pull request whose head is `head_label` (`owner:branch`) at `head_sha`.
@@ -161,6 +182,12 @@ class GitHubHost:
             if any(e.get("name") == environment for e in r.get("environments") or [])
         )
 
+    def environment_approvals(self, environment: str) -> EnvironmentApprovals:
+        """Who approved `environment` in this workflow run (none outside a run)."""
+        run_id = self._ci.run_id
+        approvals = self.run_approvals(environment, run_id=run_id) if run_id else ()
+        return EnvironmentApprovals.approved(approvals, job_is_deployment=False)
+
     def _status(
         self, deployment_id: int, state: str, log_url: str | None, environment_url: str | None
     ) -> None:
@@ -191,18 +218,6 @@ def _retry(options: GitHubOptions) -> GithubRetry | None:
     )
 
 
-def _check_size(full: str, activity: str) -> None:
-    if len(full) > COMMENT_CAP:
-        raise AgentcdError(
-            f"{activity}: the comment is {len(full):,} characters; agentcd's cap is "
-            f"{COMMENT_CAP:,} (GitHub rejects more than {GITHUB_COMMENT_LIMIT:,})"
-        )
-
-
-def _by_id(comments: Iterable[IssueComment]) -> dict[int, IssueComment]:
-    return {c.id: c for c in comments}
-
-
 def _neutral(comments: Iterable[IssueComment]) -> list[Comment]:
     return [
         Comment(
@@ -218,19 +233,12 @@ def _neutral(comments: Iterable[IssueComment]) -> list[Comment]:
     ]
 
 
-def _carry_out(plan: UpsertPlan, listed: dict[int, IssueComment]) -> UpsertResult:
-    target = plan.target
-    if target is None:
-        return UpsertResult(plan.outcome)
-    if plan.outcome is Upsert.UPDATED:
-        listed[target.id].edit(plan.body)
-    removed = sum(_delete(listed[c.id]) for c in plan.extra)
-    return UpsertResult(plan.outcome, target.id, target.url, removed)
+def _writes(listed: Mapping[int, IssueComment]) -> Writes:
+    def delete(comment_id: int) -> bool:
+        try:
+            listed[comment_id].delete()
+        except UnknownObjectException:  # a concurrent run removed it first
+            return False
+        return True
 
-
-def _delete(comment: IssueComment) -> int:
-    try:
-        comment.delete()
-    except UnknownObjectException:  # a concurrent run removed it first
-        return 0
-    return 1
+    return Writes(edit=lambda comment_id, body: listed[comment_id].edit(body), delete=delete)

@@ -16,13 +16,16 @@ import requests
 from gitlab.v4.objects import ProjectMergeRequest, ProjectMergeRequestNote
 
 from agentcd.adapters.environ import CiContext
+from agentcd.adapters.environ import Host as CiHost
 from agentcd.adapters.hosts.protocol import (
     Approval,
     DeploymentRequest,
     DeploymentState,
+    EnvironmentApprovals,
     UpsertResult,
 )
-from agentcd.core.review.marker import COMMENT_CAP, GITLAB_NOTE_LIMIT, Marker, with_marker
+from agentcd.adapters.hosts.sticky import SizeLimit, Writes, by_id, carry_out, check_size, converge
+from agentcd.core.review.marker import GITLAB_NOTE_LIMIT, Marker, with_marker
 from agentcd.core.review.sticky import Comment, Upsert, UpsertPlan, plan_upsert
 from agentcd.errors import AgentcdError, ConfigError
 
@@ -30,6 +33,8 @@ TOKEN_VARIABLE = "AGENTCD_GITLAB_TOKEN"
 _NOTE_ACCESS = "the `api` scope and at least the Reporter role on the project"
 _DEPLOY_ACCESS = "at least the Developer role on the project"
 _STATES = {DeploymentState.SUCCESS: "success", DeploymentState.FAILURE: "failed"}
+_SIZE = SizeLimit("GitLab", "note", GITLAB_NOTE_LIMIT)
+_NO_RUN = CiContext(host=CiHost.GITLAB, actor="unknown")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +53,11 @@ class GitLabOptions:
 
 
 class GitLabHost:
-    """One project on gitlab.com or a self-managed instance (`options.api_url`)."""
+    """One project on gitlab.com or a self-managed instance (`options.api_url`).
+
+    `ci` is the pipeline job it serves (its merge request and job id); without one, no change
+    or job is known.
+    """
 
     def __init__(
         self,
@@ -57,8 +66,9 @@ class GitLabHost:
         token: str | None,
         job_token: str | None = None,
         options: GitLabOptions | None = None,
+        ci: CiContext = _NO_RUN,
     ) -> None:
-        self._options = options or GitLabOptions()
+        self._options, self._ci = options or GitLabOptions(), ci
         self._token, self._author, self._project_path = token, self._options.author, project
         credentials = {"private_token": token} if token else {"job_token": job_token}
         self._gl = gitlab.Gitlab(
@@ -77,7 +87,7 @@ class GitLabHost:
                 "or CI_JOB_TOKEN for deployments) must be set"
             )
         base = (options or GitLabOptions()).with_context(ctx)
-        return cls(ctx.repository, token=ctx.token, job_token=ctx.job_token, options=base)
+        return cls(ctx.repository, token=ctx.token, job_token=ctx.job_token, options=base, ci=ctx)
 
     def author(self) -> str:
         """The username our notes are written by (one `GET /user` unless configured)."""
@@ -91,7 +101,7 @@ class GitLabHost:
     def upsert_comment(self, marker: Marker, body: str) -> UpsertResult:
         full = with_marker(marker, body)
         activity = f"commenting on {self._project_path}!{marker.change}"
-        _check_size(full, activity)
+        check_size(full, activity, _SIZE)
         if not self._token:
             raise ConfigError(
                 f"{activity}: CI_JOB_TOKEN cannot post merge request notes; create a project or "
@@ -101,12 +111,12 @@ class GitLabHost:
         with api_errors(activity, _NOTE_ACCESS):
             mr = self._project.mergerequests.get(marker.change, lazy=True)
             author = self.author()
-            listed = _by_id(mr.notes.list(iterator=True, sort="asc", order_by="created_at"))
+            listed = by_id(mr.notes.list(iterator=True, sort="asc", order_by="created_at"))
             plan = plan_upsert(_neutral(listed.values()), marker, body, author=author)
             if plan.outcome is Upsert.CREATED:
                 result = self._create(mr, plan, marker, body)
             else:
-                result = _carry_out(plan, listed)
+                result = carry_out(plan, _writes(listed))
         return replace(result, url=self._note_url(marker.change, result.comment_id))
 
     def _note_url(self, change: int, note_id: int | None) -> str | None:
@@ -121,15 +131,19 @@ class GitLabHost:
         created = mr.notes.create({"body": plan.body})
         # Converge with a concurrent run: its note, if any, is among the newest.
         newest = mr.notes.list(sort="desc", order_by="created_at", get_all=False)
-        recent = _by_id(newest)
-        recent.setdefault(created.id, created)
+        recent = by_id(newest)
+        recent.setdefault(int(created.id), created)
         again = plan_upsert(_neutral(recent.values()), marker, body, author=self.author())
-        if again.outcome is Upsert.SKIPPED_NEWER:
-            return UpsertResult(Upsert.SKIPPED_NEWER, removed=_delete(recent[created.id]))
-        if again.target is not None and again.target.id == created.id:
-            removed = sum(_delete(recent[c.id]) for c in again.extra)
-            return UpsertResult(Upsert.CREATED, int(created.id), removed=removed)
-        return _carry_out(again, recent)
+        return converge(again, _neutral([created])[0], _writes(recent))
+
+    def change_number(self, head: str) -> int:
+        """The merge request of this pipeline (`CI_MERGE_REQUEST_IID`)."""
+        if self._ci.change_number is None:
+            raise ConfigError(
+                "commenting: not a merge request pipeline (CI_MERGE_REQUEST_IID is not set); run "
+                'the plan job with `rules: - if: $CI_PIPELINE_SOURCE == "merge_request_event"`'
+            )
+        return self._ci.change_number
 
     def start_deployment(self, request: DeploymentRequest) -> int:
         with api_errors(f"mirroring the deployment to {request.environment}", _DEPLOY_ACCESS):
@@ -169,6 +183,13 @@ class GitLabHost:
             if (deployment.attributes.get("deployable") or {}).get("id") == job_id:
                 return int(deployment.id)
         return None
+
+    def environment_approvals(self, environment: str) -> EnvironmentApprovals:
+        """Who approved the deployment GitLab made for this job (none if the job has none)."""
+        job_id = self._ci.job_id
+        own = self.job_deployment(environment, job_id) if job_id else None
+        approvals = self.read_approvals(own) if own is not None else ()
+        return EnvironmentApprovals.approved(approvals, job_is_deployment=own is not None)
 
     def read_approvals(self, deployment_id: int) -> tuple[Approval, ...]:
         """Who approved a deployment (Premium; empty where GitLab reports none)."""
@@ -221,18 +242,6 @@ def _server_url(api_url: str) -> str:
     return url.removesuffix("/api/v4")
 
 
-def _check_size(full: str, activity: str) -> None:
-    if len(full) > COMMENT_CAP:
-        raise AgentcdError(
-            f"{activity}: the note is {len(full):,} characters; agentcd's cap is "
-            f"{COMMENT_CAP:,} (GitLab rejects more than {GITLAB_NOTE_LIMIT:,})"
-        )
-
-
-def _by_id(notes: Iterable[Any]) -> dict[int, ProjectMergeRequestNote]:
-    return {int(n.id): n for n in notes}
-
-
 def _neutral(notes: Iterable[ProjectMergeRequestNote]) -> list[Comment]:
     return [
         Comment(
@@ -245,23 +254,19 @@ def _neutral(notes: Iterable[ProjectMergeRequestNote]) -> list[Comment]:
     ]
 
 
-def _carry_out(plan: UpsertPlan, listed: Mapping[int, ProjectMergeRequestNote]) -> UpsertResult:
-    target = plan.target
-    if target is None:
-        return UpsertResult(plan.outcome)
-    if plan.outcome is Upsert.UPDATED:
-        note = listed[target.id]
-        note.body = plan.body
+def _writes(listed: Mapping[int, ProjectMergeRequestNote]) -> Writes:
+    def edit(note_id: int, body: str) -> None:
+        note = listed[note_id]
+        note.body = body
         note.save()
-    removed = sum(_delete(listed[c.id]) for c in plan.extra)
-    return UpsertResult(plan.outcome, target.id, removed=removed)
 
+    def delete(note_id: int) -> bool:
+        try:
+            listed[note_id].delete()
+        except gitlab.exceptions.GitlabDeleteError as e:
+            if e.response_code != 404:  # a 404: a concurrent run removed it first
+                raise
+            return False
+        return True
 
-def _delete(note: ProjectMergeRequestNote) -> int:
-    try:
-        note.delete()
-    except gitlab.exceptions.GitlabDeleteError as e:
-        if e.response_code != 404:  # a concurrent run removed it first
-            raise
-        return 0
-    return 1
+    return Writes(edit=edit, delete=delete)

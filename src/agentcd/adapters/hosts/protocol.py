@@ -1,4 +1,5 @@
-"""The narrow `Host` protocol commands use: one sticky comment and the deployment mirror.
+"""The narrow `Host` protocol commands use: the change a run comments on, its sticky comment,
+who approved its environment, and the deployment mirror.
 
 GitHub and GitLab each implement it; commands receive a `Host` and never see the client
 library behind it.
@@ -6,7 +7,7 @@ library behind it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -60,14 +61,42 @@ class Approval:
     comment: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class EnvironmentApprovals:
+    """What the host says about this run's deployment to one environment.
+
+    `job_is_deployment`: the CI job itself is the host's deployment (a GitLab job with
+    `environment:`), whose status follows the job, so it needs no mirrored copy.
+    """
+
+    approvers: tuple[str, ...]
+    job_is_deployment: bool
+
+    @classmethod
+    def approved(
+        cls, approvals: Iterable[Approval], *, job_is_deployment: bool
+    ) -> EnvironmentApprovals:
+        """The users among `approvals` who approved (a rejection is no approval)."""
+        return cls(tuple(a.user for a in approvals if a.status == "approved"), job_is_deployment)
+
+
 class Host(Protocol):
     """What agentcd does on a code host, and nothing more."""
+
+    def change_number(self, head: str) -> int:
+        """The pull or merge request this CI run's sticky comment goes on; `head` is the
+        reviewed commit (GitHub resolves a `workflow_run`'s pull request from it)."""
+        ...
 
     def upsert_comment(self, marker: Marker, body: str) -> UpsertResult:
         """Create or update the one comment `marker` names on change `marker.change`.
 
         The host writes the marker as the body's first line; `body` must not carry one.
         """
+        ...
+
+    def environment_approvals(self, environment: str) -> EnvironmentApprovals:
+        """Who approved this CI run's deployment to `environment`, as the host recorded it."""
         ...
 
     def start_deployment(self, request: DeploymentRequest) -> int:
