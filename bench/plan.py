@@ -199,13 +199,13 @@ def _met(label: str, total: int, *, writes: int) -> bool | None:
 
 def deploy_base(repo: BenchRepo) -> int:
     """Record and apply every base agent in dev, test and prod, as promote would have."""
-    from agentcd.adapters.backends import open_ledger, open_platform
+    from agentcd.wiring import open_ledger, open_platform
     from agentcd.adapters.clock import utc_now
     from agentcd.adapters.source import GitTree
     from agentcd.core.definition.load import load_workspace
     from agentcd.core.deploy.drift import config_digest
     from agentcd.core.deploy.ledger import Deployment, Status
-    from agentcd.core.deploy.promotion import make_release
+    from agentcd.core.deploy.release import make_release
 
     with GitTree(repo.path, repo.base) as tree:
         workspace = load_workspace(tree)
@@ -215,7 +215,7 @@ def deploy_base(repo: BenchRepo) -> int:
     for env in project.environments:
         platform = open_platform(repo.path, project, env.name)
         for agent in workspace.agents:
-            release, _ = make_release(
+            release = make_release(
                 env, artifact=agent.artifact, artifact_digest=agent.digest, commit=repo.base
             )
             rendered = platform.render(release)

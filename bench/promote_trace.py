@@ -25,6 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from agentcd.adapters.git import GitProcess, observing
 from agentcd.adapters.ledger.sqlite import SqliteLedger
 from agentcd.adapters.platforms.file import FilePlatform
 from agentcd.adapters.source import GitTree, WorkTree
@@ -59,19 +60,16 @@ def counting() -> Iterator[collections.Counter[str]]:
     wrap(GitTree, "read", read_key)
     wrap(SqliteLedger, "history", lambda *a, **k: "ledger.history")
     wrap(FilePlatform, "read_live", lambda *a, **k: "platform.read_live")
-    popen = subprocess.Popen.__init__
 
-    def popen_key(_self: Any, args: Any, *a: Any, **k: Any) -> str | None:
-        argv = [args] if isinstance(args, str) else list(args)
-        return "git processes" if argv and Path(str(argv[0])).name == "git" else None
+    def count_git(_process: GitProcess) -> None:
+        counts["git processes"] += 1
 
-    wrap(subprocess.Popen, "__init__", popen_key)
     try:
-        yield counts
+        with observing(count_git):
+            yield counts
     finally:
         for owner, name, original in reversed(patches):
             setattr(owner, name, original)
-        assert subprocess.Popen.__init__ is popen
 
 
 def main() -> int:

@@ -33,8 +33,8 @@ def test_build_imports_only_the_loader() -> None:
     loaded = _modules_after("import agentcd.commands.build")
     unneeded = ("requests", "deepdiff", "jsonschema", "sqlite3", "jinja2", "agentcd.render")
     assert sorted(m for m in loaded if m.startswith(unneeded)) == []
+    # Commands see the edges' protocols; the composition root loads the adapters on first use.
     assert sorted(m for m in loaded if m.startswith("agentcd.adapters")) == [
         "agentcd.adapters",
-        "agentcd.adapters.catfile",
-        "agentcd.adapters.source",
+        "agentcd.adapters.protocol",
     ]

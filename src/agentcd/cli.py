@@ -1,4 +1,5 @@
-"""The composition root: the click group, lazy command loading, and the one error handler.
+"""The composition root: the click group, lazy command loading, the edges every command
+receives (built by `agentcd.wiring`), and the one error handler.
 
 Exit codes: 0 success; 1 an error the user can fix; 2 a decision said no; 3 a bug; 130
 interrupted. Commands are imported only when run, so `agentcd --version` stays fast.
@@ -12,6 +13,7 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Sequence
+from typing import Any
 from pathlib import Path
 
 import click
@@ -85,7 +87,19 @@ def _print_version(ctx: click.Context) -> None:
 @click.pass_context
 def group(ctx: click.Context, project_dir: Path) -> None:
     """agentcd: continuous delivery for AI agents, promoted by digest."""
-    ctx.obj = project_dir
+    ctx.obj = _EdgesOf(project_dir)  # what every command talks to, picked here and only here
+
+
+class _EdgesOf:
+    """Builds the edges on a command's first use: `--help` loads no adapter."""
+
+    def __init__(self, project_dir: Path) -> None:
+        self.project_dir = project_dir
+
+    def __call__(self) -> Any:
+        from agentcd.wiring import edges
+
+        return edges(self.project_dir)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

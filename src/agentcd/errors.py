@@ -18,9 +18,41 @@ class DefinitionError(AgentcdError):
         super().__init__(f"{where}: {message}")
 
 
+class TamperedBundle(DefinitionError):
+    """A bundle whose recorded digest is not its content's: the gate refuses it by name."""
+
+    def __init__(self, path: str, recorded: str, actual: str) -> None:
+        self.recorded, self.actual = recorded, actual
+        detail = f"tampered bundle: it says {recorded} but its artifact hashes to {actual}"
+        super().__init__(path, "digest", detail)
+
+
 class ConfigError(AgentcdError):
     """The command line or the environment asks for something that cannot be done."""
 
 
+class LedgerError(AgentcdError):
+    """The ledger could not be read or written (the message names the backend and the place)."""
+
+
+class PlatformError(AgentcdError):
+    """A platform refused or failed an operation (the message names platform, agent, env)."""
+
+
 class SourceError(AgentcdError):
     """Reading the repository (working tree or git revision) failed."""
+
+
+class GitError(AgentcdError):
+    """git could not start, or a git command that had to succeed failed.
+
+    Callers usually restate it as their own error, naming what they were doing.
+    """
+
+    def __init__(self, command: str, returncode: int | None, detail: str) -> None:
+        self.command = command
+        self.returncode = returncode
+        """git's exit code; None when git could not start."""
+        self.detail = detail
+        """What git wrote to stderr, stripped, or why it could not start."""
+        super().__init__(f"git {command}: {detail or f'exit {returncode}'}")

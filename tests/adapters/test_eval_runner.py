@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from agentcd.adapters.eval_cache import EvalCache, trial_key
+from agentcd.adapters.eval_cache import EvalCache
 from agentcd.adapters.eval_progress import Progress
-from agentcd.adapters.eval_runner import Runner, RunnerOptions, TrialJob
+from agentcd.adapters.eval_runner import Runner
 from agentcd.adapters.invokers.base import InvokeError
 from agentcd.core.evals.invocation import InvokeRequest
 from agentcd.core.evals.observation import Observation
 from agentcd.core.evals.settings import Budget
 from agentcd.core.evals.suite import Case
+from agentcd.core.evals.trials import RunnerOptions, TrialJob, trial_key
 
 Behaviour = Callable[[InvokeRequest, int], Observation]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from agentcd.adapters.backends import open_ledger
+from agentcd.wiring import open_ledger
 from agentcd.adapters.ledger.protocol import Ledger
 from agentcd.adapters.source import WorkTree
 from agentcd.core.definition.load import load_project, load_workspace

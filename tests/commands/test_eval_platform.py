@@ -139,18 +139,19 @@ def test_a_promotion_during_the_run_gives_no_verdict(cli, project: Path) -> None
     from agentcd.commands._eval_deployed import open_deployments
     from agentcd.core.definition.load import load_workspace
     from agentcd.core.evals.plan import plan_eval
+    from agentcd.wiring import edges
     from tests.commands.deploying import commit_change
 
     assert cli("promote", "--env", "dev", "--agent", "faq-bot").code == 0
     head = load_workspace(WorkTree(project))
     plan = plan_eval(head, None, target="platform:dev", agents=("faq-bot",))
-    deployments = open_deployments(project, head.project, plan)
+    deployments = open_deployments(edges(project), head.project, plan)
     _, evaluated = deployments.bind(plan)
     deployments.verify_unchanged(evaluated)  # nothing happened meanwhile
     commit_change(project, "faq-bot", "Be brief.", "Brevity")
     assert cli("promote", "--env", "dev", "--agent", "faq-bot").code == 0  # meanwhile
     with pytest.raises(ConfigError) as e:
-        open_deployments(project, head.project, plan).verify_unchanged(evaluated)
+        open_deployments(edges(project), head.project, plan).verify_unchanged(evaluated)
     assert str(e.value) == (
         "evaluating what dev runs: faq-bot changed during the run, so the verdict is not bound "
         "to one deployment; run it again"

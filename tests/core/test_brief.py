@@ -18,7 +18,7 @@ from agentcd.core.deploy.brief import (
 )
 from agentcd.core.deploy.drift import AgentDrift, DriftState
 from agentcd.core.deploy.ledger import EvalRecord, Slot, make_slot
-from agentcd.core.deploy.promotion import make_release
+from agentcd.core.deploy.release import make_release
 from agentcd.core.evals.verdict import Verdict
 from tests.core.ledger_records import T0, dep
 
@@ -47,7 +47,7 @@ def bundle(instructions: str, **kw: Any) -> Bundle:
 
 def running(candidate: Bundle, env: Environment = PROD, **extra: Any) -> Slot:
     """A prod slot whose current deployment is `candidate` with `env`'s binding values."""
-    release, _ = make_release(
+    release = make_release(
         env, artifact=candidate.artifact, artifact_digest=candidate.digest, commit="b" * 40
     )
     record = dep(

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from agentcd.core.definition.model import Environment, Gate, Requirement
-from agentcd.core.deploy.gate import Ancestry, Candidate, Decision, GateInput, decide
+from agentcd.core.deploy.gate import Ancestry, Decision, GateInput, decide
 from agentcd.core.deploy.ledger import EvalRecord, Outcome, Status
+from agentcd.core.deploy.release import Release
 from agentcd.core.evals.verdict import Verdict
 from tests.core.ledger_records import T0, dep, digest
 
@@ -19,8 +20,14 @@ PROD = Environment(
     target="local",
     gate=Gate(eval=Requirement.REQUIRED, approval=Requirement.REQUIRED),
 )
-CANDIDATE = Candidate(
-    agent="a", artifact_digest=digest("c"), deployment_digest=digest("C"), commit="c" * 40
+CANDIDATE = Release(
+    agent="a",
+    environment="prod",
+    artifact={},
+    artifact_digest=digest("c"),
+    bindings={},
+    deployment_digest=digest("C"),
+    commit="c" * 40,
 )
 RAN_IN_TEST = dep(3, "c", environment="test")
 PASSED = EvalRecord(

@@ -9,7 +9,7 @@ import pytest
 from agentcd.core.definition.model import Environment, Gate, Requirement
 from agentcd.core.deploy.drift import AgentDrift, DriftState
 from agentcd.core.deploy.ledger import Deployment, Status, fold
-from agentcd.core.deploy.promotion import make_release
+from agentcd.core.deploy.release import make_release
 from agentcd.core.evals.verdict import Verdict
 from agentcd.core.review.environment import LedgerState, Running, Step, after_merge, env_cell
 from agentcd.core.review.evals import EvalStatus
@@ -116,7 +116,7 @@ def test_what_runs_now_comes_from_the_ledger() -> None:
 
 def test_after_merge_steps() -> None:
     agent = triage()
-    same, _ = make_release(PROD, artifact=agent.artifact, artifact_digest=agent.digest, commit=None)
+    same = make_release(PROD, artifact=agent.artifact, artifact_digest=agent.digest, commit=None)
     unbound = PROD.model_copy(update={"bindings": {}})
     cases = [
         (PROD, None, None, Step.DEPLOY),

@@ -6,7 +6,8 @@ import pytest
 
 from agentcd.core.definition.digest import agent_bindings, deployment_digest
 from agentcd.core.definition.model import Environment
-from agentcd.core.deploy.promotion import make_release, pull_request_number
+from agentcd.core.deploy.promotion import pull_request_number
+from agentcd.core.deploy.release import make_release
 from tests.core.ledger_records import digest
 
 ARTIFACT = {
@@ -20,26 +21,24 @@ PROD = Environment(
 
 
 def test_a_release_takes_only_the_bindings_the_agent_declares() -> None:
-    release, missing = make_release(
-        PROD, artifact=ARTIFACT, artifact_digest=digest("a"), commit=None
-    )
+    release = make_release(PROD, artifact=ARTIFACT, artifact_digest=digest("a"), commit=None)
     assert dict(release.bindings) == {"orders_api": "https://o", "kb": "kb-1"}
-    assert missing == ("crm",)
+    assert release.missing_bindings == ("crm",)
     assert release.deployment_digest == deployment_digest(digest("a"), release.bindings)
     assert release.bindings == agent_bindings(ARTIFACT, PROD.bindings)
 
 
 def test_recorded_bindings_replace_the_environment_s() -> None:
     old = {"orders_api": "https://old", "kb": "kb-0", "crm": "c"}
-    release, missing = make_release(
+    release = make_release(
         PROD, artifact=ARTIFACT, artifact_digest=digest("a"), commit="c" * 40, bindings=old
     )
-    assert dict(release.bindings) == old and missing == ()
+    assert dict(release.bindings) == old and release.missing_bindings == ()
     assert (
         release.deployment_digest
-        != make_release(PROD, artifact=ARTIFACT, artifact_digest=digest("a"), commit=None)[
-            0
-        ].deployment_digest
+        != make_release(
+            PROD, artifact=ARTIFACT, artifact_digest=digest("a"), commit=None
+        ).deployment_digest
     )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from agentcd.core.definition.load import LoadedAgent, Workspace
 from agentcd.core.deploy.drift import AgentDrift, LiveState, Presence, assess, config_digest
 from agentcd.core.deploy.ledger import Deployment, Status, fold
-from agentcd.core.deploy.promotion import make_release
+from agentcd.core.deploy.release import make_release
 from agentcd.core.diff.changes import Side
 from agentcd.core.evals.stats import wilson_interval
 from agentcd.core.review.environment import LedgerState
@@ -137,7 +137,7 @@ APPROVED: Mapping[str, Any] = {"instructions": "approved text", "model": {"tempe
 
 
 def record(agent: LoadedAgent, env: Any, index: int, base: Workspace) -> Deployment:
-    release, _ = make_release(
+    release = make_release(
         env, artifact=agent.artifact, artifact_digest=agent.digest, commit=DEPLOYED_SHA
     )
     at = T0 + timedelta(days=index, hours=len(agent.name))

@@ -8,11 +8,11 @@ while git waits for its answers to be read.
 
 from __future__ import annotations
 
-import subprocess
 from collections import deque
 from pathlib import Path
 from typing import IO
 
+from agentcd.adapters.git import start_git
 from agentcd.errors import SourceError
 
 WINDOW = 64  # requests in flight: 64 x 41 bytes, below the smallest pipe buffer (4 KiB)
@@ -22,12 +22,7 @@ class CatFile:
     """Blob contents by object id, answered in the order they were requested."""
 
     def __init__(self, cwd: Path) -> None:
-        self._proc = subprocess.Popen(
-            ["git", "cat-file", "--batch"],
-            cwd=cwd,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-        )
+        self._proc = start_git(cwd, "cat-file", "--batch")
         self._in_flight: deque[str] = deque()
 
     @property

@@ -10,53 +10,11 @@ import getpass
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
+from agentcd.adapters.protocol import CiContext, Host
 
-class Host(StrEnum):
-    GITHUB = "github"
-    GITLAB = "gitlab"
-    LOCAL = "local"
-
-
-@dataclass(frozen=True, slots=True)
-class CiContext:
-    """Where we run: the host, the repository, the change under review, and who acts."""
-
-    host: Host
-    actor: str
-    repository: str | None = None
-    ref: str | None = None
-    sha: str | None = None
-    run_url: str | None = None
-    api_url: str | None = None
-    token: str | None = field(default=None, repr=False)
-    change_number: int | None = None
-    base_sha: str | None = None
-    head_sha: str | None = None
-    event_name: str | None = None
-    event: Mapping[str, Any] = field(default_factory=dict, repr=False)
-    summary_path: str | None = None
-    output_path: str | None = None
-    default_branch: str | None = None
-    run_order: int | None = None
-    """Grows with every CI run of the repository (GitHub run id, GitLab pipeline id)."""
-    comment_author: str | None = None
-    """AGENTCD_COMMENT_AUTHOR: the login our comments are written by, when set explicitly."""
-    job_token: str | None = field(default=None, repr=False)
-    """GitLab's CI_JOB_TOKEN (it cannot write merge request notes)."""
-    token_variable: str | None = None
-    """The name of the variable `token` came from, for messages."""
-    head_label: str | None = None
-    """`owner:branch` of the change's head, to find a pull request from a workflow_run."""
-    fork: bool = False
-    """The change comes from another repository (a fork)."""
-    run_id: int | None = None
-    """GITHUB_RUN_ID: this workflow run (whose environment approvals are read)."""
-    job_id: int | None = None
-    """CI_JOB_ID: this GitLab job (whose environment deployment holds the approvals)."""
+__all__ = ["CiContext", "Host", "child_environment", "detect_ci", "secret"]
 
 
 def detect_ci(environ: Mapping[str, str] | None = None) -> CiContext:

@@ -1,8 +1,9 @@
 """The eval cache: one JSON file per completed trial, keyed by what determines its answer.
 
-The key is (artifact digest, case digest, trial, target digest): an unchanged agent is not
-re-run, and the base revision's trials are reused across pull requests. Trials that ended in
-an error (or whose judge failed) are never stored. Writes are atomic (temp file + rename).
+The key (`core.evals.trials.trial_key`) is (artifact digest, case digest, trial, target
+digest): an unchanged agent is not re-run, and the base revision's trials are reused across
+pull requests. Trials that ended in an error (or whose judge failed) are never stored. Writes
+are atomic (temp file + rename).
 """
 
 from __future__ import annotations
@@ -13,21 +14,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from agentcd.core.definition.canonical import canonical_bytes
-from agentcd.core.definition.digest import digest_bytes
 from agentcd.core.evals.observation import (
     JudgeReply,
     Observation,
     observation_from_dict,
     observation_to_dict,
 )
-
-CACHE_VERSION = 1
-
-
-def trial_key(*, artifact: str, case: str, trial: int, target: str) -> str:
-    data = {"artifact": artifact, "case": case, "trial": trial, "target": target}
-    return digest_bytes(canonical_bytes({**data, "cache_version": CACHE_VERSION})).split(":")[1]
+from agentcd.core.evals.trials import CACHE_VERSION
 
 
 class EvalCache:

@@ -8,11 +8,12 @@ run as exhausted, which makes the verdict inconclusive. Jobs with equal keys run
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
+from pathlib import Path
 
 from agentcd.adapters.eval_cache import EvalCache
 from agentcd.adapters.eval_progress import Progress
@@ -22,38 +23,7 @@ from agentcd.core.evals.judge import judge_messages
 from agentcd.core.evals.observation import JudgeReply, Observation
 from agentcd.core.evals.settings import Budget
 from agentcd.core.evals.suite import RubricAssertion
-
-
-@dataclass(frozen=True, slots=True)
-class TrialJob:
-    key: str
-    request: InvokeRequest
-
-
-@dataclass(frozen=True, slots=True)
-class TrialRecord:
-    observation: Observation
-    judgments: dict[int, JudgeReply] = field(default_factory=dict)
-    cached: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class RunnerOptions:
-    concurrency: int = 8
-    timeout_s: float = 60.0
-    retries: int = 3
-    backoff_s: float = 0.5
-    max_backoff_s: float = 8.0
-    budget: Budget = field(default_factory=Budget)
-
-
-@dataclass(slots=True)
-class RunReport:
-    records: dict[str, TrialRecord]
-    calls: int = 0
-    tokens: int = 0
-    cost: float = 0.0
-    exhausted: bool = False
+from agentcd.core.evals.trials import RunnerOptions, RunReport, TrialJob, TrialRecord
 
 
 class _Meter:
@@ -84,6 +54,21 @@ class _Meter:
             self.cost += cost or 0.0
 
 
+def open_runner(
+    invoker: Invoker,
+    *,
+    judge: Judge | None,
+    options: RunnerOptions,
+    cache_dir: Path | None,
+    trials: int,
+    interactive: bool,
+) -> Runner:
+    """A runner with the cache in `cache_dir` (none when None) and its progress on stderr."""
+    cache = EvalCache(cache_dir) if cache_dir is not None else None
+    progress = Progress(trials, stream=sys.stderr, tty=interactive)
+    return Runner(invoker, judge=judge, options=options, cache=cache, progress=progress)
+
+
 class Runner:
     def __init__(
         self,
@@ -100,6 +85,9 @@ class Runner:
 
     def run(self, jobs: Sequence[TrialJob]) -> RunReport:
         """Every distinct job's record; jobs skipped for budget have none."""
+        # Imported here: every command's wiring imports this module, only a run needs threads.
+        from concurrent.futures import ThreadPoolExecutor
+
         unique = list({job.key: job for job in jobs}.values())
         meter = _Meter(self.options.budget)
         records: dict[str, TrialRecord] = {}

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 from functools import lru_cache
 from pathlib import Path
 
+from agentcd.adapters.git import ask_git, run_git
 from agentcd.core.deploy.gate import Ancestry
+from agentcd.errors import GitError
 
 
 def ancestry(cwd: Path, candidate: str | None, running: str | None) -> Ancestry:
@@ -29,24 +30,18 @@ def ancestry(cwd: Path, candidate: str | None, running: str | None) -> Ancestry:
 @lru_cache(maxsize=256)  # ancestry of two commits never changes; promotions ask once per agent
 def _is_ancestor(cwd: Path, a: str, b: str) -> bool | None:
     """True/False from `git merge-base --is-ancestor`; None when git cannot tell."""
-    done = _run(cwd, "merge-base", "--is-ancestor", a, b)
-    return {0: True, 1: False}.get(done.returncode) if done else None
+    try:
+        done = run_git(cwd, "merge-base", "--is-ancestor", a, b)
+    except GitError:  # no git, or no such folder
+        return None
+    return {0: True, 1: False}.get(done.returncode)
 
 
 def current_ref(cwd: Path) -> str | None:
     """`refs/heads/<branch>` when on a branch, else None."""
-    done = _run(cwd, "symbolic-ref", "-q", "HEAD")
-    return done.stdout.strip() or None if done and done.returncode == 0 else None
+    return ask_git(cwd, "symbolic-ref", "-q", "HEAD")
 
 
 @lru_cache(maxsize=64)  # a commit's message never changes
 def commit_message(cwd: Path, commit: str) -> str | None:
-    done = _run(cwd, "log", "-1", "--format=%B", commit, "--")
-    return done.stdout.strip() or None if done and done.returncode == 0 else None
-
-
-def _run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str] | None:
-    try:
-        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
+    return ask_git(cwd, "log", "-1", "--format=%B", commit, "--")

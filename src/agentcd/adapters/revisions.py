@@ -6,11 +6,11 @@ so changes that landed on the default branch meanwhile do not show up as the PR'
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
+from agentcd.adapters.git import run_git
 from agentcd.adapters.source import rev_parse
-from agentcd.errors import ConfigError, SourceError
+from agentcd.errors import ConfigError, GitError, SourceError
 
 DEFAULT_BRANCHES = ("origin/HEAD", "main", "master")
 
@@ -31,15 +31,11 @@ def default_branch(cwd: Path) -> str:
 
 def merge_base(cwd: Path, one: str, other: str) -> str:
     """The best common ancestor of two revisions (the commit a branch started from)."""
-    done = subprocess.run(
-        ["git", "merge-base", "--end-of-options", one, other],
-        cwd=cwd,
-        capture_output=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        err = done.stderr.decode(errors="replace").strip() or "no common ancestor"
+    try:
+        done = run_git(cwd, "merge-base", "--end-of-options", one, other, check=True)
+    except GitError as e:
+        err = e.detail or "no common ancestor"
         raise SourceError(
             f"finding the base revision: git merge-base {one} {other}: {err}; pass --base REV"
-        )
+        ) from e
     return done.stdout.decode().strip()

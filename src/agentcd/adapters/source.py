@@ -11,13 +11,13 @@ from __future__ import annotations
 import bisect
 import os
 import posixpath
-import subprocess
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 
 from agentcd.adapters.catfile import WINDOW, CatFile
-from agentcd.errors import SourceError
+from agentcd.adapters.git import ask_git, run_git
+from agentcd.errors import GitError, SourceError
 
 _SKIP_DIRS = frozenset({".git", ".agentcd", "node_modules", ".venv", "__pycache__"})
 # Read-ahead: files up to this size, while read-ahead files not yet asked for stay below the cap.
@@ -259,37 +259,26 @@ def _git(cwd: Path, *args: str) -> str:
 
 def _git_bytes(cwd: Path, *args: str) -> bytes:
     try:
-        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
-    except FileNotFoundError as e:
-        raise SourceError("git is not installed or not on PATH") from e
-    if done.returncode != 0:
-        err = done.stderr.decode(errors="replace").strip() or f"exit {done.returncode}"
-        raise SourceError(f"git {args[0]}: {err}")
-    return done.stdout
+        return run_git(cwd, *args, check=True).stdout
+    except GitError as e:
+        if e.returncode is None:
+            raise SourceError("git is not installed or not on PATH") from e
+        raise SourceError(str(e)) from e
 
 
 def head_commit(cwd: Path) -> str | None:
     """HEAD's commit when `cwd` is in a git repository that has one, else None."""
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "--verify", "--quiet", "HEAD"], cwd=cwd, capture_output=True
-        )
-    except OSError:  # no such folder, or no git: then there is no commit to name
-        return None
-    return done.stdout.decode().strip() or None if done.returncode == 0 else None
+    return ask_git(cwd, "rev-parse", "--verify", "--quiet", "HEAD")
 
 
 def _ignored_paths(root: Path) -> tuple[frozenset[str], tuple[str, ...]]:
     """Files and folders below `root` that git ignores (both empty outside a repository)."""
-    done = subprocess.run(
-        ["git", "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"],
-        cwd=root,
-        capture_output=True,
-        check=False,
-    )
-    if done.returncode != 0:
+    args = ("ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory")
+    try:
+        out = run_git(root, *args, check=True).stdout
+    except GitError:  # outside a repository (or without git) nothing is ignored
         return frozenset(), ()
-    names = [n.decode("utf-8", "surrogateescape") for n in done.stdout.split(b"\0") if n]
+    names = [n.decode("utf-8", "surrogateescape") for n in out.split(b"\0") if n]
     return frozenset(n for n in names if not n.endswith("/")), tuple(
         n for n in names if n.endswith("/")
     )

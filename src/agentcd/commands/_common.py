@@ -9,27 +9,16 @@ from typing import Any, TypeVar
 
 import click
 
-from agentcd.adapters.source import GitTree, WorkTree, head_commit
+from agentcd.adapters.protocol import Edges, Repository
 from agentcd.core.definition.load import Workspace, load_workspace
-from agentcd.core.definition.tree import Tree
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 @contextmanager
-def open_tree(project_dir: Path, rev: str | None) -> Iterator[Tree]:
-    """The snapshot at `rev` (git plumbing, no checkout) or the working tree when None."""
-    if rev is None:
-        yield WorkTree(project_dir, commit=head_commit(project_dir))
-        return
-    with GitTree(project_dir, rev) as tree:
-        yield tree
-
-
-@contextmanager
-def open_workspace(project_dir: Path, rev: str | None) -> Iterator[Workspace]:
+def open_workspace(repository: Repository, rev: str | None) -> Iterator[Workspace]:
     """The project at `rev`, or in the working tree when None, fully loaded."""
-    with open_tree(project_dir, rev) as tree:
+    with repository.tree(rev) as tree:
         yield load_workspace(tree)
 
 
@@ -62,6 +51,19 @@ def output_option(f: F) -> F:
     )(f)
 
 
+def edges(ctx: click.Context) -> Edges:
+    """The edges the composition root (`agentcd.cli`) chose for this run, built once."""
+    root = ctx.find_root()
+    found = root.meta.get(_EDGES)
+    if found is None:
+        found = root.meta[_EDGES] = root.obj()
+    if not isinstance(found, Edges):
+        raise TypeError("agentcd commands run under the agentcd group, which sets their edges")
+    return found
+
+
+_EDGES = "agentcd.edges"
+
+
 def project_dir(ctx: click.Context) -> Path:
-    obj = ctx.find_root().obj
-    return obj if isinstance(obj, Path) else Path(".")
+    return edges(ctx).project_dir

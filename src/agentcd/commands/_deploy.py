@@ -1,217 +1,114 @@
-"""What promote and rollback share: gating each release, then claiming its sequence number,
-applying it and recording the outcome.
+"""What promote and rollback share: gather what each agent's gate needs, let the core decide
+(`core.deploy.promotion.decide_all`), then claim, apply and record what it cleared.
 
-Every gate is decided before anything is applied, so a refusal changes nothing. Each agent is
-then claimed (compare-and-set on its sequence number), applied and finished in turn.
+Gathering reads each input once: the ledger's history once per agent and its eval verdicts
+once per run, the platform's live state once per agent and only when the gate needs it, git's
+ancestry once per pair of commits. Every gate is decided before anything is applied, so a
+refusal changes nothing. Each cleared agent is then claimed (compare-and-set on the sequence
+number its gate was decided for), applied and finished in turn.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
+from functools import cache
 
-from agentcd.adapters import gitops
 from agentcd.adapters.ledger.protocol import LedgerError, SequenceTaken
 from agentcd.adapters.platforms.protocol import PlatformError, Rendered
 from agentcd.commands._services import Identity, Services
-from agentcd.commands._services import find_environment as find_environment  # re-exported
-from agentcd.core.definition.bundle import Bundle
-from agentcd.core.deploy.drift import config_digest, content_matches
-from agentcd.core.deploy.gate import Candidate, Decision, GateInput, GateResult, decide
-from agentcd.core.deploy.ledger import (
-    CheckResult,
-    Deployment,
-    Kind,
-    Outcome,
-    PendingAction,
-    Slot,
-    Status,
-    fold,
-    make_slot,
-    resolve_pending,
-)
+from agentcd.core.deploy.drift import config_digest
+from agentcd.core.deploy.gate import Ancestry
+from agentcd.core.deploy.ledger import Deployment, Kind, Status, make_slot
 from agentcd.core.deploy.promotion import (
     AgentOutcome,
+    Context,
     DeployReport,
-    Release,
+    Observed,
+    Proposal,
     Result,
-    planned_result,
+    decide_all,
+    needs_live,
     pull_request_number,
 )
 from agentcd.exit_codes import ExitCode
 
 
-@dataclass(frozen=True, slots=True)
-class Proposal:
-    """One agent's release with how it was obtained, before the gate."""
-
-    release: Release
-    bundle: Bundle
-    missing_bindings: tuple[str, ...] = ()
-    expected_digest: str | None = None
-    integrity_problem: str | None = None
-    rollback_of: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Gated:
-    """A proposal with the gate's decision and the sequence number that decision was made
-    for: the claim takes exactly that number, so a run that recorded in between is caught."""
-
-    proposal: Proposal
-    result: GateResult
-    seq: int
-
-
-def gate(svc: Services, proposal: Proposal, who: Identity, *, dry_run: bool) -> Gated:
-    """Settle a stuck earlier run if the platform tells how, then decide; what already runs
-    is a no-op only if the platform still runs it as recorded."""
-    agent = proposal.release.agent
-    history = svc.ledger.history(agent=agent)
-    slot = fold(history).get((agent, svc.environment.name))
-    stuck = settle_pending(svc, slot, dry_run=dry_run) if slot else None
-    if stuck is not None and stuck.outcome is not Outcome.FAIL:
-        history = svc.ledger.history(agent=agent)
-    inp = gate_input(svc, proposal, who, history)
-    result = decide(inp)
-    current = inp.current
-    if result.decision is Decision.UNCHANGED and current and not runs_as_recorded(svc, current):
-        result = decide(replace(inp, live_matches=False))
-    here = [r for r in history if r.environment == svc.environment.name]
-    seq = make_slot(agent, svc.environment.name, here).next_seq
-    return Gated(proposal, _with_stuck(result, stuck), seq)
-
-
-def gate_input(
-    svc: Services, proposal: Proposal, who: Identity, history: tuple[Deployment, ...]
-) -> GateInput:
-    """What the core gate needs: the ledger's history and verdicts, and git's ancestry."""
-    release = proposal.release
-    slots = fold(history)
-    slot = slots.get((release.agent, svc.environment.name))
-    current = slot.current if slot else None
-    return GateInput(
-        candidate=Candidate(
-            agent=release.agent,
-            artifact_digest=release.artifact_digest,
-            deployment_digest=release.deployment_digest,
-            commit=release.commit,
-            missing_bindings=proposal.missing_bindings,
-        ),
-        environment=svc.environment,
-        previous=svc.previous,
-        expected_digest=proposal.expected_digest,
-        integrity_problem=proposal.integrity_problem,
-        current=current,
-        history=tuple(r for s in slots.values() for r in s.history),
-        evals=svc.ledger.evals(agent=release.agent) + svc.unrecorded_evals,
-        ancestry=gitops.ancestry(
-            svc.project_dir, release.commit, current.commit if current else None
-        ),
-        approvers=who.approvers,
-        rollback_of=proposal.rollback_of,
-    )
-
-
-def runs_as_recorded(svc: Services, record: Deployment) -> bool:
-    """The platform runs this record's deployment, with the content it rendered."""
-    live = svc.platform.read_live(record.agent, record.environment)
-    return live.deployment_digest == record.deployment_digest and content_matches(record, live)
-
-
-def _with_stuck(result: GateResult, stuck: CheckResult | None) -> GateResult:
-    if stuck is None:
-        return result
-    checks = (stuck, *result.checks)
-    if stuck.outcome is Outcome.FAIL:
-        return replace(result, decision=Decision.REFUSED, checks=checks)
-    return replace(result, checks=checks)
-
-
-def settle_pending(svc: Services, slot: Slot, *, dry_run: bool) -> CheckResult | None:
-    """An unfinished deployment blocks the slot: finish it when the platform shows it ran (or
-    it is stale), else refuse while it may still be running."""
-    pending = slot.pending
-    if pending is None:
-        return None
-    live = svc.platform.read_live(slot.agent, slot.environment)
-    action = resolve_pending(
-        pending, live_deployment_digest=live.deployment_digest, now=svc.clock()
-    )
-    if action is PendingAction.WAIT:
-        reason = (
-            f"#{pending.seq} ({pending.actor}, started {pending.started_at:%Y-%m-%dT%H:%M:%SZ}) is "
-            "still in progress; wait for it (an interrupted run is taken over after 10 minutes)"
-        )
-        return CheckResult(name="in_progress", outcome=Outcome.FAIL, reason=reason)
-    done = Status.SUCCEEDED if action is PendingAction.COMPLETE else Status.FAILED
-    note = (
-        "interrupted after applying; the platform runs it, recorded by a later run"
-        if done is Status.SUCCEEDED
-        else "interrupted before applying; abandoned"
-    )
-    versions = {"version": live.version} if done is Status.SUCCEEDED and live.version else {}
-    if not dry_run:
-        _finish(svc, pending, done, versions=versions, note=note)
-    return CheckResult(name="in_progress", outcome=Outcome.PASS, reason=f"#{pending.seq}: {note}")
-
-
 def execute(
     svc: Services,
-    proposals: Iterable[Proposal],
+    proposals: Sequence[Proposal],
     who: Identity,
     *,
     command: str,
     dry_run: bool,
     refused: Iterable[AgentOutcome] = (),
 ) -> DeployReport:
-    """Gate every proposal; apply them only if none (and nothing in `refused`) was refused."""
-    gated = [gate(svc, p, who, dry_run=dry_run) for p in proposals]
-    outcomes = list(refused)
-    any_refused = bool(outcomes) or any(
-        planned_result(g.result, dry_run=dry_run) is Result.REFUSED for g in gated
+    """Gather, decide, apply: every proposal is gated; they are applied only if none (and
+    nothing in `refused`) was refused."""
+    observed = observe(svc, proposals)
+    ctx = Context(
+        environment=svc.environment,
+        previous=svc.previous,
+        evals=svc.ledger.evals() + svc.unrecorded_evals,
+        approvers=who.approvers,
+        now=svc.clock() if any(seen.pending for seen in observed) else None,
     )
-    ready: list[Gated] = []
-    for g in gated:
-        proposal, result = g.proposal, g.result
-        planned = planned_result(result, dry_run=dry_run or any_refused)
-        if planned is not None:
-            held = planned is Result.PLANNED and not dry_run
-            detail = "held: another agent was refused" if held else ""
-            outcomes.append(
-                AgentOutcome(
-                    proposal.release,
-                    result,
-                    planned,
-                    rollback_to=proposal.rollback_of,
-                    detail=detail,
-                )
-            )
-        else:
-            ready.append(g)
-    outcomes += deploy_all(svc, ready, who)
-    outcomes.sort(key=lambda o: o.release.agent)
-    return DeployReport(command, svc.environment.name, dry_run, tuple(outcomes))
+    cases = list(zip(proposals, observed, strict=True))
+    decided = decide_all(cases, ctx, dry_run=dry_run, refused=refused)
+    if not dry_run:
+        finish_settled(svc, decided.outcomes)
+    done = {o.release.agent: o for o in deploy_all(svc, decided.cleared, who)}
+    outcomes = tuple(done.get(o.release.agent, o) for o in decided.outcomes)
+    return DeployReport(command, svc.environment.name, dry_run, outcomes)
 
 
-@dataclass(frozen=True, slots=True)
-class Claimed:
-    """A release whose sequence number is ours, rendered and ready to apply."""
-
-    proposal: Proposal
-    result: GateResult
-    rendered: Rendered
-    record: Deployment
+# ---------------------------------------------------------------- gather
 
 
-def deploy_all(svc: Services, ready: list[Gated], who: Identity) -> list[AgentOutcome]:
+def observe(svc: Services, proposals: Sequence[Proposal]) -> list[Observed]:
+    """What each agent's gate needs from the ledger, the platform and git, read once."""
+    env = svc.environment.name
+    ancestry = cache(svc.repository.ancestry)  # agents built from one commit share each answer
+    seen = []
+    for proposal in proposals:
+        release = proposal.release
+        history = svc.ledger.history(agent=release.agent)
+        slot = make_slot(release.agent, env, (r for r in history if r.environment == env))
+        live = svc.platform.read_live(release.agent, env) if needs_live(slot, release) else None
+        # What runs after settling an unfinished deployment: the current one's commit, or its.
+        running = {slot.current.commit if slot.current else None}
+        running |= {slot.pending.commit} if slot.pending else set()
+        pairs: dict[str | None, Ancestry] = {c: ancestry(release.commit, c) for c in running}
+        pending = slot.pending is not None
+        seen.append(Observed(history=history, live=live, ancestry=pairs, pending=pending))
+    return seen
+
+
+# ---------------------------------------------------------------- apply
+
+
+def finish_settled(svc: Services, outcomes: Iterable[AgentOutcome]) -> None:
+    """Record how the stuck earlier deployments the gates settled ended."""
+    for settled in (o.settled for o in outcomes if o.settled is not None):
+        _finish(
+            svc,
+            settled,
+            settled.status,
+            versions=settled.platform_versions,
+            note=settled.note,
+        )
+
+
+def deploy_all(svc: Services, cleared: Sequence[AgentOutcome], who: Identity) -> list[AgentOutcome]:
     """Claim every release (one ledger write), apply each, record the outcomes (one more write),
     and mirror the run on the host. A lost claim is a refusal; a failed apply, a failure."""
-    claimed, refused = claim_all(svc, ready, who)
-    mirrored = svc.mirror.start([c.record for c in claimed])
+    if not cleared:
+        return []
+    claimed, refused = claim_all(svc, cleared, who)
+    mirrored = svc.mirror.start([record for _, _, record in claimed])
     try:
         with svc.ledger.batch():
-            done = [apply(svc, c) for c in claimed]
+            done = [apply(svc, o, rendered, record) for o, rendered, record in claimed]
     except SequenceTaken as taken:
         svc.mirror.finish(mirrored, succeeded=False)
         raise LedgerError(f"recording the outcomes: {taken}") from None
@@ -222,56 +119,59 @@ def deploy_all(svc: Services, ready: list[Gated], who: Identity) -> list[AgentOu
     return refused + done
 
 
+Claim = tuple[AgentOutcome, Rendered, Deployment]
+CommitMessage = Callable[[str], str | None]  # asked of git once per commit
+
+
 def claim_all(
-    svc: Services, ready: list[Gated], who: Identity
-) -> tuple[list[Claimed], list[AgentOutcome]]:
+    svc: Services, cleared: Sequence[AgentOutcome], who: Identity
+) -> tuple[list[Claim], list[AgentOutcome]]:
     """Store the bundles and claim, for every release, the seq its gate was decided for: all or
     none of them when the ledger writes them at once (a claim lost at the end of the batch
     refuses them all)."""
-    claimed: list[Claimed] = []
+    claimed: list[Claim] = []
     refused: list[AgentOutcome] = []
+    message = cache(svc.repository.commit_message)
     try:
         with svc.ledger.batch():
-            for g in ready:
-                claim = _claim(svc, g, who)
-                if isinstance(claim, Claimed):
-                    claimed.append(claim)
-                else:
+            for outcome in cleared:
+                claim = _claim(svc, outcome, who, message)
+                if isinstance(claim, AgentOutcome):
                     refused.append(claim)
+                else:
+                    claimed.append(claim)
     except SequenceTaken as lost:
         detail = f"{lost}: try again"
-        return [], [
-            AgentOutcome(g.proposal.release, g.result, Result.REFUSED, detail=detail) for g in ready
-        ]
+        return [], [replace(o, result=Result.REFUSED, detail=detail) for o in cleared]
     return claimed, refused
 
 
-def _claim(svc: Services, gated: Gated, who: Identity) -> Claimed | AgentOutcome:
-    proposal, result = gated.proposal, gated.result
-    release = proposal.release
-    rendered = svc.platform.render(release)
-    record = _claim_record(svc, proposal, result, who, gated.seq, config_digest(rendered.config))
-    svc.ledger.put_bundle(proposal.bundle)
+def _claim(
+    svc: Services, outcome: AgentOutcome, who: Identity, message: CommitMessage
+) -> Claim | AgentOutcome:
+    rendered = svc.platform.render(outcome.release)
+    record = claim_record(svc, outcome, who, config_digest(rendered.config), message)
+    if outcome.bundle is not None:
+        svc.ledger.put_bundle(outcome.bundle)
     try:
         svc.ledger.append(record)
     except SequenceTaken as lost:
-        return AgentOutcome(release, result, Result.REFUSED, detail=f"{lost}: try again")
-    return Claimed(proposal, result, rendered, record)
+        return replace(outcome, result=Result.REFUSED, detail=f"{lost}: try again")
+    return outcome, rendered, record
 
 
-def apply(svc: Services, claim: Claimed) -> AgentOutcome:
+def apply(
+    svc: Services, outcome: AgentOutcome, rendered: Rendered, record: Deployment
+) -> AgentOutcome:
     """Apply a claimed release and record how it ended."""
-    release, record = claim.proposal.release, claim.record
-    base = AgentOutcome(
-        release, claim.result, Result.SUCCEEDED, seq=record.seq, rollback_to=record.rollback_to
-    )
+    claimed = replace(outcome, result=Result.SUCCEEDED, seq=record.seq)
     try:
-        versions = svc.platform.apply(claim.rendered)
+        versions = svc.platform.apply(rendered)
     except PlatformError as e:
         _finish(svc, record, Status.FAILED, versions={}, note=str(e))
-        return replace(base, result=Result.FAILED, detail=str(e))
+        return replace(claimed, result=Result.FAILED, detail=str(e))
     _finish(svc, record, Status.SUCCEEDED, versions=versions, note=record.note)
-    return replace(base, platform_versions=versions)
+    return replace(claimed, platform_versions=versions)
 
 
 def _finish(
@@ -293,25 +193,26 @@ def _finish(
             raise LedgerError(f"recording #{record.seq} of {record.agent}: {taken}") from None
 
 
-def _claim_record(
-    svc: Services, proposal: Proposal, result: GateResult, who: Identity, seq: int, digest: str
+def claim_record(
+    svc: Services, outcome: AgentOutcome, who: Identity, digest: str, message: CommitMessage
 ) -> Deployment:
-    release = proposal.release
-    message = gitops.commit_message(svc.project_dir, release.commit) if release.commit else None
-    rollback = proposal.rollback_of
+    """The `in_progress` record that claims the seq the gate was decided for."""
+    release, result, rollback = outcome.release, outcome.gate, outcome.rollback_to
+    commit = release.commit
     return Deployment(
         agent=release.agent,
         environment=release.environment,
-        seq=seq,
+        seq=outcome.claim_seq,
         kind=Kind.ROLLBACK if rollback else Kind.PROMOTE,
         status=Status.IN_PROGRESS,
         artifact_digest=release.artifact_digest,
         deployment_digest=release.deployment_digest,
         config_digest=digest,
         bindings=dict(release.bindings),
-        commit=release.commit,
+        commit=commit,
         ref=svc.ref,
-        pull_request=svc.ci.change_number or pull_request_number(message),
+        pull_request=svc.ci.change_number
+        or pull_request_number(message(commit) if commit else None),
         actor=who.actor,
         approvers=who.approvers,
         gate=result.checks,

@@ -5,13 +5,11 @@ against the platform's live state before and after the run, and the invoker that
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-from agentcd.adapters.backends import open_ledger, open_platform
-from agentcd.adapters.environ import detect_ci
-from agentcd.adapters.invokers import Invoker, make_invoker
+from agentcd.adapters.invokers.base import Invoker
 from agentcd.adapters.ledger.protocol import Ledger
 from agentcd.adapters.platforms.protocol import Platform
+from agentcd.adapters.protocol import Edges
 from agentcd.commands._live import assess_agent
 from agentcd.core.definition.model import Project
 from agentcd.core.deploy.ledger import fold
@@ -25,7 +23,7 @@ from agentcd.errors import ConfigError
 class Deployments:
     """One environment's ledger and platform, for evaluating what it runs."""
 
-    root: Path
+    edges: Edges
     project: Project
     environment: str
     ledger: Ledger
@@ -71,19 +69,23 @@ class Deployments:
             )
 
     def invoker(self, plan: EvalPlan) -> Invoker:
-        return make_invoker(
-            plan.target_name, plan.target, root=self.root, pool_size=1, platform=self.platform
+        return self.edges.make_invoker(
+            plan.target_name,
+            plan.target,
+            root=self.edges.project_dir,
+            pool_size=1,
+            platform=self.platform,
         )
 
 
-def open_deployments(root: Path, project: Project, plan: EvalPlan) -> Deployments:
+def open_deployments(edges: Edges, project: Project, plan: EvalPlan) -> Deployments:
     """The ledger and platform of the environment a `platform` target names."""
     assert isinstance(plan.target, PlatformTarget) and plan.target.environment is not None
     environment = plan.target.environment
     return Deployments(
-        root=root,
+        edges=edges,
         project=project,
         environment=environment,
-        ledger=open_ledger(root, project.ledger, detect_ci()),
-        platform=open_platform(root, project, environment),
+        ledger=edges.open_ledger(project.ledger, edges.detect_ci()),
+        platform=edges.open_platform(project, environment),
     )

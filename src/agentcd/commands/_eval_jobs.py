@@ -7,14 +7,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from agentcd.adapters.eval_cache import trial_key
-from agentcd.adapters.eval_runner import TrialJob, TrialRecord
 from agentcd.core.definition.canonical import canonical_bytes
 from agentcd.core.definition.digest import digest_bytes
 from agentcd.core.evals.invocation import InvokeRequest
 from agentcd.core.evals.plan import EvalPlan
 from agentcd.core.evals.scoring import TrialResult, score_trial
 from agentcd.core.evals.suite import Case, RubricAssertion
+from agentcd.core.evals.trials import TrialJob, TrialRecord, trial_key
 from agentcd.core.evals.verdict import CaseKey
 
 Side = tuple[str, str]  # (agent, "head" | "base")

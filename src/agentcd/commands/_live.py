@@ -7,27 +7,26 @@ Shared by `status` (states only), `drift` (with field-by-field differences) and 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
-from agentcd.adapters.backends import open_ledger, open_platform
 from agentcd.adapters.ledger.protocol import Ledger
 from agentcd.adapters.platforms.protocol import Platform
-from agentcd.adapters.source import WorkTree
+from agentcd.adapters.protocol import Edges
 from agentcd.core.definition.load import load_project
 from agentcd.core.definition.model import Project
 from agentcd.core.deploy.drift import AgentDrift, assess, content_matches
 from agentcd.core.deploy.ledger import Deployment, Slot, fold
-from agentcd.core.deploy.promotion import Release, make_release
+from agentcd.core.deploy.release import Release, make_release
 from agentcd.errors import ConfigError
 
 SlotKey = tuple[str, str]
 
 
-def open_project(project_dir: Path) -> tuple[Project, Ledger]:
+def open_project(edges: Edges) -> tuple[Project, Ledger]:
     """The project configuration (working tree) and its ledger."""
-    project = load_project(WorkTree(project_dir))
-    return project, open_ledger(project_dir, project.ledger)
+    with edges.repository.tree(None) as work:
+        project = load_project(work)
+    return project, edges.open_ledger(project.ledger, edges.detect_ci())
 
 
 def environment_names(project: Project, only: str | None) -> tuple[str, ...]:
@@ -39,7 +38,7 @@ def environment_names(project: Project, only: str | None) -> tuple[str, ...]:
 
 
 def assess_environments(
-    project_dir: Path,
+    edges: Edges,
     project: Project,
     ledger: Ledger,
     environments: Iterable[str],
@@ -50,7 +49,7 @@ def assess_environments(
     slots = fold(ledger.history())
     found: dict[SlotKey, AgentDrift] = {}
     for env in environments:
-        platform = open_platform(project_dir, project, env)
+        platform = edges.open_platform(project, env)
         agents = {a for a, e in slots if e == env} | set(platform.live_agents(env))
         for agent in sorted(agents):
             slot = slots.get((agent, env))
@@ -99,14 +98,13 @@ def recorded_release(project: Project, ledger: Ledger, record: Deployment) -> Re
     bundle = ledger.get_bundle(record.artifact_digest)
     if env is None or bundle is None:
         return None
-    release, _ = make_release(
+    return make_release(
         env,
         artifact=bundle.artifact,
         artifact_digest=bundle.digest,
         commit=record.commit,
         bindings=record.bindings,
     )
-    return release
 
 
 def deployed_releases(project: Project, ledger: Ledger, environment: str) -> dict[str, Release]:

@@ -16,11 +16,12 @@ from typing import Any, Protocol
 
 import click
 
-from agentcd.adapters.environ import CiContext, Host
-from agentcd.adapters.hosts.github_actions import Annotation, Level, format_annotation
 from agentcd.adapters.hosts.protocol import DeploymentRequest, DeploymentState
+from agentcd.adapters.hosts.protocol import Host as CodeHost
+from agentcd.adapters.protocol import CiContext, Host
 from agentcd.core.deploy.ledger import Deployment
 from agentcd.errors import AgentcdError, ConfigError
+from agentcd.render.github_actions import Annotation, Level, format_annotation
 
 mirror_option = click.option(
     "--mirror/--no-mirror",
@@ -132,40 +133,22 @@ class HostView:
     mirror: Mirror
 
 
-def connect(ci: CiContext, environment: str, *, production: bool, mirror: bool | None) -> HostView:
+def connect(
+    host: CodeHost | None, ci: CiContext, environment: str, *, production: bool, mirror: bool | None
+) -> HostView:
     """Read the run's approvals and set up the mirror; reading approvals that exist but cannot
     be read is an error (the gate depends on them)."""
-    if ci.host is Host.GITHUB and ci.token and ci.repository:
-        return _github(ci, environment, production=production, mirror=mirror)
-    if ci.host is Host.GITLAB and ci.repository and (ci.token or ci.job_token):
-        return _gitlab(ci, environment, production=production, mirror=mirror)
-    if mirror:
-        raise ConfigError(
-            "--mirror needs a GitHub Actions or GitLab CI job with a token (GITHUB_TOKEN, or "
-            "AGENTCD_GITLAB_TOKEN or CI_JOB_TOKEN)"
-        )
-    return HostView((), NO_MIRROR)
-
-
-def _github(ci: CiContext, environment: str, *, production: bool, mirror: bool | None) -> HostView:
-    from agentcd.adapters.hosts.github import GitHubHost
-
-    host = GitHubHost.from_context(ci)
-    approvals = host.run_approvals(environment, run_id=ci.run_id) if ci.run_id else ()
-    approvers = tuple(a.user for a in approvals if a.status == "approved")
-    return HostView(approvers, _mirror(ci, host if mirror is not False else None, production))
-
-
-def _gitlab(ci: CiContext, environment: str, *, production: bool, mirror: bool | None) -> HostView:
-    from agentcd.adapters.hosts.gitlab import GitLabHost
-
-    host = GitLabHost.from_context(ci)
-    own = host.job_deployment(environment, ci.job_id) if ci.job_id else None
-    approvals = host.read_approvals(own) if own is not None else ()
-    approvers = tuple(a.user for a in approvals if a.status == "approved")
-    # A job with `environment:` already is a GitLab deployment, whose status follows the job.
-    mirrored = host if mirror is not False and own is None else None
-    return HostView(approvers, _mirror(ci, mirrored, production))
+    if host is None:
+        if mirror:
+            raise ConfigError(
+                "--mirror needs a GitHub Actions or GitLab CI job with a token (GITHUB_TOKEN, or "
+                "AGENTCD_GITLAB_TOKEN or CI_JOB_TOKEN)"
+            )
+        return HostView((), NO_MIRROR)
+    seen = host.environment_approvals(environment)
+    # A GitLab job with `environment:` already is a deployment, whose status follows the job.
+    mirrored = host if mirror is not False and not seen.job_is_deployment else None
+    return HostView(seen.approvers, _mirror(ci, mirrored, production))
 
 
 def _mirror(ci: CiContext, host: DeploymentHost | None, production: bool) -> Mirror:

@@ -2,7 +2,7 @@
 
 The host is the one the CI context names; the change number comes from the event, or for a
 `workflow_run` from the head itself (never from an artifact). Job outputs follow GitHub's
-file formats through `adapters.hosts.github_actions`.
+file formats through `render.github_actions`.
 """
 
 from __future__ import annotations
@@ -11,25 +11,21 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from agentcd.adapters.environ import CiContext, Host
-from agentcd.adapters.hosts.github_actions import (
-    Annotation,
-    append_summary,
-    format_annotations,
-    write_outputs,
-)
+from agentcd.adapters.hosts.protocol import Host as CodeHost
 from agentcd.adapters.hosts.protocol import UpsertResult
+from agentcd.adapters.protocol import CiContext, Host
 from agentcd.core.definition.load import Workspace
 from agentcd.core.policy.rules import Finding, Severity
 from agentcd.core.review.marker import Marker
 from agentcd.core.review.plan import PlanView
 from agentcd.errors import ConfigError
-
-if TYPE_CHECKING:  # the client libraries load only when a comment is written
-    from agentcd.adapters.hosts.github import GitHubHost
-    from agentcd.adapters.hosts.gitlab import GitLabHost
+from agentcd.render.github_actions import (
+    Annotation,
+    append_summary,
+    format_annotations,
+    write_outputs,
+)
 
 KIND = "plan"
 SIGILS = {Host.GITHUB: "#", Host.GITLAB: "!"}
@@ -39,44 +35,22 @@ SIGILS = {Host.GITHUB: "#", Host.GITLAB: "!"}
 class Target:
     """The change the comment goes on, and the host that writes it."""
 
-    host: GitHubHost | GitLabHost
+    host: CodeHost
     marker: Marker
 
 
-def comment_target(ci: CiContext, view: PlanView) -> Target:
-    """The host adapter and the marker for this run's sticky comment."""
+def comment_target(host: CodeHost | None, ci: CiContext, view: PlanView) -> Target:
+    """The host and the marker for this run's sticky comment."""
     head = view.head.commit
     if head is None:
         raise ConfigError("commenting: the plan's head is an uncommitted tree; pass --head REV")
-    if ci.host is Host.GITHUB:
-        from agentcd.adapters.hosts.github import GitHubHost
-
-        github = GitHubHost.from_context(ci)
-        change = ci.change_number or _github_change(github, ci, head)
-        return Target(github, Marker(KIND, change, head=head, run=ci.run_order or 0))
-    if ci.host is Host.GITLAB:
-        if ci.change_number is None:
-            raise ConfigError(
-                "commenting: not a merge request pipeline (CI_MERGE_REQUEST_IID is not set); run "
-                'the plan job with `rules: - if: $CI_PIPELINE_SOURCE == "merge_request_event"`'
-            )
-        from agentcd.adapters.hosts.gitlab import GitLabHost
-
-        gitlab = GitLabHost.from_context(ci)
-        return Target(gitlab, Marker(KIND, ci.change_number, head=head, run=ci.run_order or 0))
-    raise ConfigError(
-        "commenting: --comment works in GitHub Actions or GitLab CI (no CI detected); "
-        "print the plan without it"
-    )
-
-
-def _github_change(host: GitHubHost, ci: CiContext, head: str) -> int:
-    if not ci.head_label:
+    if host is None:
         raise ConfigError(
-            "commenting: no pull request in this event; run on pull_request, "
-            "pull_request_target or workflow_run"
+            "commenting: --comment works in GitHub Actions or GitLab CI (no CI detected); "
+            "print the plan without it"
         )
-    return host.resolve_pull_request(head, ci.head_label)
+    change = host.change_number(head)
+    return Target(host, Marker(KIND, change, head=head, run=ci.run_order or 0))
 
 
 def post(target: Target, body: str) -> UpsertResult:

@@ -12,11 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentcd.adapters.backends import open_ledger, open_platform
-from agentcd.adapters.environ import CiContext
 from agentcd.adapters.ledger.protocol import Ledger
-from agentcd.adapters.revisions import default_branch, merge_base
-from agentcd.adapters.source import head_commit
+from agentcd.adapters.protocol import CiContext, Edges, Repository
 from agentcd.commands._live import assess_agent
 from agentcd.core.definition.model import Project, SqliteLedger
 from agentcd.core.deploy.drift import AgentDrift
@@ -36,7 +33,7 @@ class Revisions:
 
 
 def choose_revisions(
-    folder: Path, ci: CiContext, *, base: str | None, head: str | None
+    repository: Repository, ci: CiContext, *, base: str | None, head: str | None
 ) -> Revisions:
     """`--base`/`--head` as given; else the change's head and the merge base with its base.
 
@@ -48,13 +45,16 @@ def choose_revisions(
         head = ci.head_sha
     if base is not None:
         return Revisions(base, f"revision {base}", head)
-    if head_commit(folder) is None:
-        raise ConfigError(f"planning: {folder} has no git history to take a base from; pass --base")
+    if repository.head_commit() is None:
+        raise ConfigError(
+            f"planning: {repository.root} has no git history to take a base from; pass --base"
+        )
     if ci.base_sha:
-        found = merge_base(folder, ci.base_sha, head or "HEAD")
+        found = repository.merge_base(ci.base_sha, head or "HEAD")
         return Revisions(found, "merge base", head)
-    branch = default_branch(folder)
-    return Revisions(merge_base(folder, branch, head or "HEAD"), f"merge base with {branch}", head)
+    branch = repository.default_branch()
+    base = repository.merge_base(branch, head or "HEAD")
+    return Revisions(base, f"merge base with {branch}", head)
 
 
 def read_eval_reports(paths: Iterable[Path]) -> tuple[EvalResult, ...]:
@@ -69,12 +69,12 @@ def read_eval_reports(paths: Iterable[Path]) -> tuple[EvalResult, ...]:
 
 
 def read_ledger_state(
-    folder: Path, project: Project, agents: Sequence[str], environments: Sequence[str]
+    edges: Edges, project: Project, agents: Sequence[str], environments: Sequence[str]
 ) -> LedgerState:
     """The slots of every agent and the live state of `agents` in each of `environments`."""
     label = _label(project)
     try:
-        ledger = open_ledger(folder, project.ledger)
+        ledger = edges.open_ledger(project.ledger, edges.detect_ci())
         records = ledger.history()
     except AgentcdError as e:
         return LedgerState(label=label, problem=str(e))
@@ -85,7 +85,7 @@ def read_ledger_state(
         if project.environment(env) is None:
             continue  # new in this change: nothing was ever deployed there
         try:
-            live.update(_live(folder, project, ledger, env, agents, slots))
+            live.update(_live(edges, project, ledger, env, agents, slots))
         except AgentcdError as e:
             unreadable[env] = str(e)
     return LedgerState(
@@ -94,14 +94,14 @@ def read_ledger_state(
 
 
 def _live(
-    folder: Path,
+    edges: Edges,
     project: Project,
     ledger: Ledger,
     env: str,
     agents: Sequence[str],
     slots: dict[SlotKey, Slot],
 ) -> dict[SlotKey, AgentDrift]:
-    platform = open_platform(folder, project, env)
+    platform = edges.open_platform(project, env)
     return {
         (agent, env): assess_agent(
             project, ledger, platform, agent, env, slots.get((agent, env)), detail=True

@@ -5,20 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from agentcd.adapters import clock, gitops
-from agentcd.adapters.backends import open_ledger, open_platform
-from agentcd.adapters.environ import CiContext, detect_ci
 from agentcd.adapters.ledger.protocol import Ledger
 from agentcd.adapters.platforms.protocol import Platform
-from agentcd.adapters.source import WorkTree
+from agentcd.adapters.protocol import CiContext, Edges, Repository
 from agentcd.commands._common import format_option, output_option
 from agentcd.commands._mirror import NO_MIRROR, Mirror, connect, mirror_option
-from agentcd.core.definition.load import load_project
+from agentcd.core.definition.bundle import Bundle
 from agentcd.core.definition.model import Environment, Project
 from agentcd.core.deploy.ledger import EvalRecord
 from agentcd.errors import ConfigError
@@ -53,37 +49,46 @@ def deployment_options(who: str) -> Callable[[F], F]:
 
 @dataclass(frozen=True, slots=True)
 class Services:
-    """The edges a deployment talks to, for one environment."""
+    """The edges a deployment talks to, opened for one environment."""
 
-    project_dir: Path
+    edges: Edges
     project: Project
     environment: Environment
     previous: str | None
     ledger: Ledger
     platform: Platform
     ci: CiContext
-    clock: Callable[[], datetime]
     ref: str | None = None  # the git ref deployments are recorded with
     unrecorded_evals: tuple[EvalRecord, ...] = ()  # --dry-run: read, used, not written
     approvers: tuple[str, ...] = ()  # who approved this environment, as the CI host says
     mirror: Mirror = NO_MIRROR  # the deployment on the host's Environments page
 
+    @property
+    def repository(self) -> Repository:
+        return self.edges.repository
 
-def open_services(project_dir: Path, environment: str, *, mirror: bool | None = None) -> Services:
-    project = load_project(WorkTree(project_dir))
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        return self.edges.clock
+
+
+def open_services(
+    edges: Edges, project: Project, environment: str, *, mirror: bool | None = None
+) -> Services:
+    """Open the ledger, the platform and the host for `environment` of a loaded project."""
     env, previous = find_environment(project, environment)
-    ci = detect_ci()
-    host = connect(ci, env.name, production=env == project.environments[-1], mirror=mirror)
+    ci = edges.detect_ci()
+    production = env == project.environments[-1]
+    host = connect(edges.connect(ci), ci, env.name, production=production, mirror=mirror)
     return Services(
-        project_dir=project_dir,
+        edges=edges,
         project=project,
         environment=env,
         previous=previous,
-        ledger=open_ledger(project_dir, project.ledger, ci),
-        platform=open_platform(project_dir, project, environment),
+        ledger=edges.open_ledger(project.ledger, ci),
+        platform=edges.open_platform(project, environment),
         ci=ci,
-        clock=clock.utc_now,
-        ref=ci.ref or gitops.current_ref(project_dir),
+        ref=ci.ref or edges.repository.current_ref(),
         approvers=host.approvers,
         mirror=host.mirror,
     )
@@ -108,3 +113,11 @@ def identity(svc: Services, actor: str | None, approvers: tuple[str, ...]) -> Id
     """The actor, and the approvers given (`--approver`) with those the CI host recorded."""
     named = tuple(dict.fromkeys((*approvers, *svc.approvers)))
     return Identity(actor=actor or svc.ci.actor, approvers=named)
+
+
+def stored_bundle(ledger: Ledger, digest: str, agent: str) -> Bundle:
+    """The bundle the ledger stored for a recorded digest."""
+    bundle = ledger.get_bundle(digest)
+    if bundle is None:
+        raise ConfigError(f"the ledger holds no bundle {digest} for {agent}")
+    return bundle

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
-from agentcd.commands._common import format_option, output_option, project_dir, write_output
+from agentcd.commands._common import edges as command_edges
+from agentcd.commands._common import format_option, output_option, write_output
 from agentcd.commands._live import environment_names, open_project
-from agentcd.commands.history import environment_history
+from agentcd.core.deploy.ledger import environment_history
 from agentcd.exit_codes import ExitCode
 from agentcd.render.deploy.audit import render_json, render_markdown
 
@@ -29,7 +30,7 @@ def command(
     ctx: click.Context, environment: str, since: datetime | None, fmt: str, output: Path | None
 ) -> int:
     """Export every change to an environment with commit, PR, approvers, eval and digests."""
-    project, ledger = open_project(project_dir(ctx))
+    project, ledger = open_project(command_edges(ctx))
     environment_names(project, environment)
     start = since.replace(tzinfo=UTC) if since else None
     records = environment_history(ledger.history(environment=environment), ())

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import click
 
-from agentcd.adapters import clock, gitops
-from agentcd.adapters.backends import open_platform
 from agentcd.adapters.ledger.protocol import Ledger
-from agentcd.commands._common import format_option, output_option, project_dir, write_output
+from agentcd.adapters.protocol import Edges, Repository
+from agentcd.commands._common import edges as command_edges
+from agentcd.commands._common import format_option, output_option, write_output
 from agentcd.commands._live import assess_agent, open_project
+from agentcd.commands._services import find_environment
 from agentcd.core.definition.bundle import Bundle, read_bundle
-from agentcd.core.definition.model import Environment, Project
+from agentcd.core.definition.model import Project
 from agentcd.core.deploy.brief import LedgerView, make_brief
 from agentcd.core.deploy.ledger import Slot, fold
 from agentcd.core.deploy.promotion import pull_request_number
@@ -49,23 +50,14 @@ def command(
     output: Path | None,
 ) -> int:
     """What an environment runs now, what would replace it, and the diff, for approvers."""
-    root = project_dir(ctx)
-    project, ledger = open_project(root)
-    env, previous = _environment(project, environment)
+    edges = command_edges(ctx)
+    project, ledger = open_project(edges)
+    env, previous = find_environment(project, environment)
     candidates = _chosen(read_bundles(bundles), agents)
-    view = ledger_view(root, project, ledger, environment, candidates)
-    brief = make_brief(env, previous, candidates, view, now=clock.utc_now())
+    view = ledger_view(edges, project, ledger, environment, candidates)
+    brief = make_brief(env, previous, candidates, view, now=edges.clock())
     write_output(render_json(brief) if fmt == "json" else render_markdown(brief), output)
     return ExitCode.OK
-
-
-def _environment(project: Project, name: str) -> tuple[Environment, str | None]:
-    """The environment and the one before it in promotion order."""
-    names = [e.name for e in project.environments]
-    if name not in names:
-        raise ConfigError(f"no environment named {name!r} (agentcd.yaml has {', '.join(names)})")
-    i = names.index(name)
-    return project.environments[i], names[i - 1] if i else None
 
 
 def read_bundles(paths: Iterable[Path]) -> list[Bundle]:
@@ -84,11 +76,11 @@ def _chosen(bundles: list[Bundle], agents: tuple[str, ...]) -> list[Bundle]:
 
 
 def ledger_view(
-    root: Path, project: Project, ledger: Ledger, environment: str, candidates: list[Bundle]
+    edges: Edges, project: Project, ledger: Ledger, environment: str, candidates: list[Bundle]
 ) -> LedgerView:
     """What runs in `environment` (records, stored bundles, live state) and recorded verdicts."""
     slots = fold(ledger.history())
-    platform = open_platform(root, project, environment)
+    platform = edges.open_platform(project, environment)
     stored: dict[str, Bundle] = {}
     live = {}
     for bundle in candidates:
@@ -105,10 +97,10 @@ def ledger_view(
         stored=stored,
         evals=ledger.evals(),
         live=live,
-        pull_requests=_pull_requests(root, {b.commit for b in candidates if b.commit}),
+        pull_requests=_pull_requests(edges.repository, {b.commit for b in candidates if b.commit}),
     )
 
 
-def _pull_requests(root: Path, commits: Iterable[str]) -> dict[str, int]:
-    found = {c: pull_request_number(gitops.commit_message(root, c)) for c in sorted(commits)}
+def _pull_requests(repository: Repository, commits: Iterable[str]) -> dict[str, int]:
+    found = {c: pull_request_number(repository.commit_message(c)) for c in sorted(commits)}
     return {c: n for c, n in found.items() if n is not None}

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import click
 
+from agentcd.adapters.protocol import Repository
 from agentcd.commands._common import (
+    edges,
     format_option,
     open_workspace,
     output_option,
-    project_dir,
     write_output,
 )
 from agentcd.core.definition.bundle import Bundle, bundle_to_json, make_bundle, read_bundle
@@ -53,15 +54,15 @@ def command(
     if verify is not None:
         bundles = [read_bundle(verify.read_text(encoding="utf-8"), path=str(verify))]
     else:
-        bundles = _build(project_dir(ctx), rev=rev, agents=agents, out=out)
+        bundles = _build(edges(ctx).repository, rev=rev, agents=agents, out=out)
     write_output(_render(bundles, fmt=fmt, verified=verify is not None), output)
     return ExitCode.OK
 
 
 def _build(
-    folder: Path, *, rev: str | None, agents: tuple[str, ...], out: Path | None
+    repository: Repository, *, rev: str | None, agents: tuple[str, ...], out: Path | None
 ) -> list[Bundle]:
-    with open_workspace(folder, rev) as ws:
+    with open_workspace(repository, rev) as ws:
         unknown = sorted(set(agents) - {a.name for a in ws.agents})
         if unknown:
             known = ", ".join(a.name for a in ws.agents)

@@ -7,6 +7,7 @@ Each source of two agent sets (revisions, bundles, deployed environments) only p
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,9 @@ from typing import Any
 import click
 
 from agentcd.adapters.ledger.protocol import Ledger
-from agentcd.adapters.revisions import default_branch, merge_base
-from agentcd.adapters.source import GitTree, WorkTree, head_commit
-from agentcd.commands._common import format_option, output_option, project_dir, write_output
+from agentcd.adapters.protocol import Edges, Repository
+from agentcd.commands._common import edges as command_edges
+from agentcd.commands._common import format_option, output_option, write_output
 from agentcd.commands._live import (
     SlotKey,
     assess_environments,
@@ -116,11 +117,11 @@ def command(
     environments (with their bindings and live state, apart)."""
     if environments:
         given = bool(bundles) or base is not None or head is not None
-        pair = _from_environments(project_dir(ctx), environments, mixed=given)
+        pair = _from_environments(command_edges(ctx), environments, mixed=given)
     elif bundles:
         pair = _from_bundles(bundles, revisions=(base, head))
     else:
-        pair = _from_revisions(project_dir(ctx), base=base, head=head)
+        pair = _from_revisions(command_edges(ctx).repository, base=base, head=head)
     report = _compare(_only(pair, agents))
     write_output(RENDERERS[fmt](report), output)
     return ExitCode.NO if exit_code and _differs(report) else ExitCode.OK
@@ -190,34 +191,32 @@ def _bundle(path: Path) -> Loaded:
     return Loaded(side=Side(label=f"bundle {path}", commit=bundle.commit), agents=(bundle,))
 
 
-def _from_revisions(folder: Path, *, base: str | None, head: str | None) -> Pair:
+def _from_revisions(repository: Repository, *, base: str | None, head: str | None) -> Pair:
     base_label = None
     if base is None:
-        if head_commit(folder) is None:
+        if repository.head_commit() is None:
             raise ConfigError(
-                f"diffing: {folder} has no git history to take a base from; pass --base REV"
+                f"diffing: {repository.root} has no git history to take a base from; "
+                "pass --base REV"
             )
-        branch = default_branch(folder)
-        base = merge_base(folder, branch, head or "HEAD")
+        branch = repository.default_branch()
+        base = repository.merge_base(branch, head or "HEAD")
         base_label = f"merge base with {branch}"
     return Pair(
-        base=_load_revision(folder, base, label=base_label, optional=True),
-        head=_load_working_tree(folder) if head is None else _load_revision(folder, head),
+        base=_load_revision(repository, base, label=base_label, optional=True),
+        head=_load_revision(repository, head),
     )
 
 
-def _load_working_tree(folder: Path) -> Loaded:
-    return _load(WorkTree(folder, commit=head_commit(folder)), label=None, optional=False)
-
-
 def _load_revision(
-    folder: Path, rev: str, *, label: str | None = None, optional: bool = False
+    repository: Repository, rev: str | None, *, label: str | None = None, optional: bool = False
 ) -> Loaded:
-    try:
-        tree = GitTree(folder, rev)
-    except SourceError as e:
-        raise SourceError(f"diffing: {e}") from e
-    with tree:
+    """The agents at `rev`, or in the working tree when None."""
+    with ExitStack() as stack:
+        try:
+            tree = stack.enter_context(repository.tree(rev))
+        except SourceError as e:
+            raise SourceError(f"diffing: {e}") from e
         return _load(tree, label=label, optional=optional)
 
 
@@ -233,7 +232,7 @@ def _load(tree: Tree, *, label: str | None, optional: bool) -> Loaded:
     return Loaded(side=side, agents=workspace.agents)
 
 
-def _from_environments(folder: Path, names: Sequence[str], *, mixed: bool) -> Pair:
+def _from_environments(edges: Edges, names: Sequence[str], *, mixed: bool) -> Pair:
     if mixed:
         raise ConfigError("diffing: give either --env twice or --base/--head/--bundle, not both")
     if len(names) != 2:
@@ -246,13 +245,13 @@ def _from_environments(folder: Path, names: Sequence[str], *, mixed: bool) -> Pa
             f"diffing: --env {names[0]} is given twice; to compare what runs in {names[0]} "
             f"with its record, run `agentcd drift --env {names[0]}`"
         )
-    project, ledger = open_project(folder)
+    project, ledger = open_project(edges)
     try:
         for name in names:
             environment_names(project, name)
     except ConfigError as e:
         raise ConfigError(f"diffing: {e}") from e
-    slots, found = assess_environments(folder, project, ledger, names, detail=False)
+    slots, found = assess_environments(edges, project, ledger, names, detail=False)
     base, head = (_environment(project, ledger, env, slots, found) for env in names)
     return Pair(base=base, head=head)
 

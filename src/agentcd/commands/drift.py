@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from agentcd.commands._common import format_option, output_option, project_dir, write_output
+from agentcd.commands._common import edges as command_edges
+from agentcd.commands._common import format_option, output_option, write_output
 from agentcd.commands._live import assess_environments, environment_names, open_project
 from agentcd.core.deploy.drift import AgentDrift, DriftState
 from agentcd.exit_codes import ExitCode
@@ -29,10 +30,10 @@ def command(
     ctx: click.Context, environment: str | None, exit_code: bool, fmt: str, output: Path | None
 ) -> int:
     """Report provenance and content drift per environment: in sync, drifted or unknown."""
-    root = project_dir(ctx)
-    project, ledger = open_project(root)
+    edges = command_edges(ctx)
+    project, ledger = open_project(edges)
     envs = environment_names(project, environment)
-    _, found = assess_environments(root, project, ledger, envs, detail=True)
+    _, found = assess_environments(edges, project, ledger, envs, detail=True)
     report = [found[k] for k in sorted(found, key=lambda k: (envs.index(k[1]), k[0]))]
     renderers = {"json": render_json, "md": render_markdown, "text": render_text}
     write_output(renderers[fmt](report), output)

@@ -15,29 +15,22 @@ from typing import TYPE_CHECKING
 
 import click
 
-from agentcd.adapters.environ import Host, detect_ci
-from agentcd.adapters.eval_cache import EvalCache
-from agentcd.adapters.eval_progress import Progress
-from agentcd.adapters.eval_runner import Runner, RunnerOptions
-from agentcd.adapters.invokers import Invoker, make_invoker, make_judge
-from agentcd.commands._common import (
-    format_option,
-    open_workspace,
-    output_option,
-    project_dir,
-    write_output,
-)
+from agentcd.adapters.protocol import Edges, Host
+from agentcd.commands._common import edges as command_edges
+from agentcd.commands._common import format_option, open_workspace, output_option, write_output
 from agentcd.commands._eval_jobs import build_jobs, needs_judge, score_jobs
 from agentcd.core.definition.load import Workspace
 from agentcd.core.evals.judge import judge_prompt_digest
 from agentcd.core.evals.plan import EvalPlan, plan_eval
 from agentcd.core.evals.report import EvalReport, RunStats, agent_report, overall
 from agentcd.core.evals.settings import PlatformTarget
+from agentcd.core.evals.trials import RunnerOptions
 from agentcd.core.evals.verdict import Verdict
 from agentcd.exit_codes import ExitCode
 from agentcd.render.evals.json import render_json
 
 if TYPE_CHECKING:
+    from agentcd.adapters.invokers.base import Invoker
     from agentcd.core.definition.model import Project
     from agentcd.core.deploy.ledger import EvalRecord
 
@@ -78,10 +71,11 @@ def command(
     output: Path | None,
 ) -> int:
     """Run the eval suites, pair head with base, and decide pass, fail or inconclusive."""
-    root = project_dir(ctx).resolve()
+    edges = _resolved(command_edges(ctx))
+    root = edges.project_dir
     with ExitStack() as stack:
-        head = stack.enter_context(open_workspace(root, None))
-        base = stack.enter_context(open_workspace(root, base_rev)) if base_rev else None
+        head = stack.enter_context(open_workspace(edges.repository, None))
+        base = stack.enter_context(open_workspace(edges.repository, base_rev)) if base_rev else None
         plan = plan_eval(head, base, agents=agents, environment=environment, target=target)
         options = RunnerOptions(
             concurrency=concurrency,
@@ -89,8 +83,8 @@ def command(
             retries=plan.settings.retries,
             budget=plan.settings.budget,
         )
-        cache = None if no_cache else EvalCache(cache_dir or root / plan.settings.cache)
-        report = evaluate(plan, head, root=root, options=options, cache=cache)
+        cache_folder = None if no_cache else (cache_dir or root / plan.settings.cache)
+        report = evaluate(edges, plan, head, options=options, cache_dir=cache_folder)
         report = replace(
             report,
             head_commit=head.commit,
@@ -104,52 +98,58 @@ def command(
     if markdown is not None:
         write_output(_render("md", report), markdown)
     if record:
-        _announce(record_verdicts(root, head.project, report_json))
+        _announce(record_verdicts(edges, head.project, report_json))
     return ExitCode.OK if report.verdict is Verdict.PASS else ExitCode.NO
 
 
+def _resolved(edges: Edges) -> Edges:
+    """The edges for the absolute project folder: the invokers, the cache, the ledger and
+    the platform all see (and name) the same folder, wherever the process runs."""
+    folder = edges.project_dir.resolve()
+    return edges if folder == edges.project_dir else edges.rooted_at(folder)
+
+
 def evaluate(
+    edges: Edges,
     plan: EvalPlan,
     head: Workspace,
     *,
-    root: Path,
     options: RunnerOptions,
-    cache: EvalCache | None,
+    cache_dir: Path | None,
 ) -> EvalReport:
     """Run the plan on its target; a `platform` target runs what its environment runs,
     uncached, and only if that stays the same until the run ends."""
     if not isinstance(plan.target, PlatformTarget):
-        invoker = make_invoker(
-            plan.target_name, plan.target, root=root, pool_size=options.concurrency
+        invoker = edges.make_invoker(
+            plan.target_name, plan.target, root=edges.project_dir, pool_size=options.concurrency
         )
-        return run_plan(plan, invoker=invoker, options=options, cache=cache)
+        return run_plan(edges, plan, invoker=invoker, options=options, cache_dir=cache_dir)
     from agentcd.commands._eval_deployed import open_deployments
 
-    deployments = open_deployments(root, head.project, plan)
+    deployments = open_deployments(edges, head.project, plan)
     bound, evaluated = deployments.bind(plan)
-    report = run_plan(bound, invoker=deployments.invoker(bound), options=options, cache=None)
+    invoker = deployments.invoker(bound)
+    report = run_plan(edges, bound, invoker=invoker, options=options, cache_dir=None)
     deployments.verify_unchanged(evaluated)
     return report
 
 
-def record_verdicts(root: Path, project: Project, report_json: str) -> tuple[EvalRecord, ...]:
+def record_verdicts(edges: Edges, project: Project, report_json: str) -> tuple[EvalRecord, ...]:
     """Append each agent's verdict to the project's ledger, bound to the report's digest."""
     import json
 
-    from agentcd.adapters import clock
-    from agentcd.adapters.backends import open_ledger
     from agentcd.core.definition.digest import digest_bytes
     from agentcd.core.deploy.ledger import evals_from_report
 
-    ci = detect_ci()
+    ci = edges.detect_ci()
     records = evals_from_report(
         json.loads(report_json),
         report_digest=digest_bytes(report_json.encode("utf-8")),
-        recorded_at=clock.utc_now(),
+        recorded_at=edges.clock(),
         where="the eval report",
         actor=ci.actor,
     )
-    ledger = open_ledger(root, project.ledger, ci)
+    ledger = edges.open_ledger(project.ledger, ci)
     with ledger.batch():  # one write for the run (on a git ledger: one commit, one push)
         for one in records:
             ledger.record_eval(one)
@@ -180,17 +180,28 @@ def _render(fmt: str, report: EvalReport) -> str:
 
 
 def run_plan(
-    plan: EvalPlan, *, invoker: Invoker, options: RunnerOptions, cache: EvalCache | None
+    edges: Edges,
+    plan: EvalPlan,
+    *,
+    invoker: Invoker,
+    options: RunnerOptions,
+    cache_dir: Path | None,
 ) -> EvalReport:
     """Invoke every planned trial (head and base), score them, and decide."""
     judge = (
-        make_judge(plan.settings.judge, pool_size=options.concurrency)
+        edges.make_judge(plan.settings.judge, pool_size=options.concurrency)
         if needs_judge(plan)
         else None
     )
     jobs = build_jobs(plan)
-    progress = Progress(len({j.key for j in jobs}), stream=sys.stderr, tty=_interactive())
-    runner = Runner(invoker, judge=judge, options=options, cache=cache, progress=progress)
+    runner = edges.open_runner(
+        invoker,
+        judge=judge,
+        options=options,
+        cache_dir=cache_dir,
+        trials=len({j.key for j in jobs}),
+        interactive=_interactive(edges),
+    )
     outcome = runner.run([j.job for j in jobs])
     scored = score_jobs(jobs, outcome.records)
     reports = tuple(
@@ -234,6 +245,6 @@ def run_plan(
     )
 
 
-def _interactive() -> bool:
+def _interactive(edges: Edges) -> bool:
     """A bar on a terminal; a line every few seconds in CI or when piped."""
-    return sys.stderr.isatty() and detect_ci().host is Host.LOCAL
+    return sys.stderr.isatty() and edges.detect_ci().host is Host.LOCAL

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 
-from agentcd.commands._common import format_option, output_option, project_dir, write_output
+from agentcd.commands._common import edges as command_edges
+from agentcd.commands._common import format_option, output_option, write_output
 from agentcd.commands._live import environment_names, open_project
-from agentcd.core.deploy.ledger import Deployment, fold
+from agentcd.core.deploy.ledger import environment_history
 from agentcd.exit_codes import ExitCode
 from agentcd.render.deploy.history import render_json, render_text
 
@@ -23,18 +24,9 @@ def command(
     ctx: click.Context, environment: str, agents: tuple[str, ...], fmt: str, output: Path | None
 ) -> int:
     """List every deployment to an environment: seq, time, status, digest, commit, actor."""
-    project, ledger = open_project(project_dir(ctx))
+    project, ledger = open_project(command_edges(ctx))
     environment_names(project, environment)
     records = environment_history(ledger.history(environment=environment), agents)
     renderer = render_json if fmt == "json" else render_text
     write_output(renderer(environment, records), output)
     return ExitCode.OK
-
-
-def environment_history(
-    records: tuple[Deployment, ...], agents: tuple[str, ...]
-) -> list[Deployment]:
-    """Records with derived statuses (rolled back), oldest first, optionally for some agents."""
-    derived = [r for slot in fold(records).values() for r in slot.history]
-    chosen = [r for r in derived if not agents or r.agent in agents]
-    return sorted(chosen, key=lambda r: (r.started_at, r.agent, r.seq))

@@ -17,22 +17,21 @@ from pathlib import Path
 
 import click
 
-from agentcd.adapters.environ import CiContext, Host, detect_ci
-from agentcd.adapters.hosts.github_actions import fence_commands, format_mask
 from agentcd.adapters.hosts.protocol import UpsertResult
-from agentcd.adapters.source import GitTree, WorkTree, head_commit
+from agentcd.adapters.protocol import CiContext, Edges, Host, Repository
 from agentcd.commands import _plan_ci as ci_out
-from agentcd.commands._common import format_option, output_option, project_dir, write_output
+from agentcd.commands._common import edges as command_edges
+from agentcd.commands._common import format_option, output_option, write_output
 from agentcd.commands._plan_inputs import (
     Revisions,
     choose_revisions,
     read_eval_reports,
     read_ledger_state,
 )
-from agentcd.commands.validate import locate_findings
 from agentcd.core.definition.load import PROJECT_FILE
 from agentcd.core.definition.tree import Tree
 from agentcd.core.diff.changes import Side
+from agentcd.core.policy.locate import locate_findings
 from agentcd.core.policy.rules import Finding
 from agentcd.core.review.evals import EvalResult
 from agentcd.core.review.findings import base_findings, change_findings
@@ -41,6 +40,7 @@ from agentcd.core.review.plan import GateVerdict, PlanInputs, PlanView, build_pl
 from agentcd.core.review.snapshot import Snapshot, load_snapshot
 from agentcd.errors import AgentcdError, SourceError
 from agentcd.exit_codes import ExitCode
+from agentcd.render.github_actions import fence_commands, format_mask
 from agentcd.render.review.json import render_json
 from agentcd.render.review.markdown import SUMMARY_LIMIT, CommentOptions, render_markdown
 
@@ -96,11 +96,12 @@ def command(
     exit_code: bool,
 ) -> int:
     """Show what merging does to each agent in each environment, and the gate's verdict."""
-    root, ci = project_dir(ctx), detect_ci()
-    revisions = choose_revisions(root, ci, base=base, head=head)
-    sides = load_sides(root, revisions)
-    view = make_view(root, ci, sides, revisions, read_eval_reports(eval_reports))
-    target = ci_out.comment_target(ci, view) if comment else None
+    edges = command_edges(ctx)
+    root, ci = edges.project_dir, edges.detect_ci()
+    revisions = choose_revisions(edges.repository, ci, base=base, head=head)
+    sides = load_sides(edges.repository, revisions)
+    view = make_view(edges, ci, sides, revisions, read_eval_reports(eval_reports))
+    target = ci_out.comment_target(edges.connect(ci), ci, view) if comment else None
     marker = target.marker if target else _marker(ci, view)
     body = render_markdown(view, _options(ci, marker))
     text = render_json(view) if fmt == "json" else with_marker(marker, body) if marker else body
@@ -133,10 +134,10 @@ def _publish_github(
     ci_out.write_github_files(ci, outputs, full)
 
 
-def load_sides(root: Path, revisions: Revisions) -> Sides:
+def load_sides(repository: Repository, revisions: Revisions) -> Sides:
     with ExitStack() as stack:
-        base_tree = stack.enter_context(_tree(root, revisions.base, "base"))
-        head_tree = stack.enter_context(_tree(root, revisions.head, "head"))
+        base_tree = stack.enter_context(_tree(repository, revisions.base, "base"))
+        head_tree = stack.enter_context(_tree(repository, revisions.head, "head"))
         base = _load(base_tree, optional=True)
         head = _load(head_tree, optional=False)
         assert head is not None
@@ -149,15 +150,14 @@ def load_sides(root: Path, revisions: Revisions) -> Sides:
 
 
 @contextmanager
-def _tree(root: Path, rev: str | None, side: str) -> Iterator[Tree]:
-    if rev is None:
-        yield WorkTree(root, commit=head_commit(root))
-        return
-    try:
-        tree = GitTree(root, rev)
-    except SourceError as e:
-        raise SourceError(f"planning: reading the {side} {rev}: {e}; {_HISTORY_HINT}") from e
-    with tree:
+def _tree(repository: Repository, rev: str | None, side: str) -> Iterator[Tree]:
+    with ExitStack() as stack:
+        try:
+            tree = stack.enter_context(repository.tree(rev))
+        except SourceError as e:
+            if rev is None:
+                raise
+            raise SourceError(f"planning: reading the {side} {rev}: {e}; {_HISTORY_HINT}") from e
         yield tree
 
 
@@ -172,7 +172,7 @@ def _load(tree: Tree, *, optional: bool) -> Snapshot | None:
 
 
 def make_view(
-    root: Path,
+    edges: Edges,
     ci: CiContext,
     sides: Sides,
     revisions: Revisions,
@@ -183,7 +183,7 @@ def make_view(
     config = (sides.base or sides.head).workspace.project
     head_project = sides.head.workspace.project
     ledger = read_ledger_state(
-        root,
+        edges,
         config,
         changed_agents(sides.base, sides.head),
         [e.name for e in head_project.environments],

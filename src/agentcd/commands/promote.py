@@ -12,23 +12,32 @@ from pathlib import Path
 
 import click
 
-from agentcd.adapters.ledger.protocol import Ledger
-from agentcd.adapters.source import GitTree, WorkTree, head_commit
-from agentcd.commands._common import project_dir, write_output
-from agentcd.commands._deploy import Proposal, execute, exit_code
+from agentcd.commands._common import edges as command_edges
+from agentcd.commands._common import write_output
+from agentcd.commands._deploy import execute, exit_code
 from agentcd.commands._services import (
     Services,
     deployment_options,
     find_environment,
     identity,
     open_services,
+    stored_bundle,
 )
 from agentcd.core.definition.bundle import Bundle, make_bundle, read_bundle
 from agentcd.core.definition.digest import DIGEST_RE, digest_bytes
-from agentcd.core.definition.load import Workspace, load_workspace
+from agentcd.core.definition.load import (
+    LoadedAgent,
+    Workspace,
+    load_agents,
+    load_project,
+    load_workspace,
+)
+from agentcd.core.definition.model import Project
+from agentcd.core.definition.tree import Tree
 from agentcd.core.deploy.ledger import EvalRecord, evals_from_report, fold
-from agentcd.core.deploy.promotion import make_release
-from agentcd.errors import ConfigError, DefinitionError
+from agentcd.core.deploy.promotion import Proposal
+from agentcd.core.deploy.release import make_release
+from agentcd.errors import ConfigError, DefinitionError, TamperedBundle
 from agentcd.render.deploy.report import render_json, render_text
 
 
@@ -78,14 +87,18 @@ def command(
         raise ConfigError("promoting: give --bundle or --from, not both")
     if expected and not bundles:
         raise ConfigError("promoting: --expect-digest goes with --bundle")
-    svc = open_services(project_dir(ctx), environment, mirror=mirror)
+    edges = command_edges(ctx)
+    with edges.repository.tree(None) as work:  # the working tree, read once
+        project = load_project(work)
+        work_agents = None if bundles or source else _work_agents(work, project)
+    svc = open_services(edges, project, environment, mirror=mirror)
     svc = record_eval_reports(svc, eval_reports, dry_run=dry_run)
     if bundles:
         proposals = from_bundles(svc, bundles, expected, agents)
     elif source:
         proposals = from_environment(svc, source, agents)
     else:
-        proposals = from_head(svc, agents)
+        proposals = from_head(svc, agents, work_agents)
     who = identity(svc, actor, approvers)
     report = execute(svc, proposals, who, command="promote", dry_run=dry_run)
     write_output(render_json(report) if fmt == "json" else render_text(report), output)
@@ -100,7 +113,7 @@ def propose(
     integrity_problem: str | None = None,
 ) -> Proposal:
     """A bundle with this environment's bindings, ready for the gate."""
-    release, missing = make_release(
+    release = make_release(
         svc.environment,
         artifact=bundle.artifact,
         artifact_digest=bundle.digest,
@@ -109,7 +122,6 @@ def propose(
     return Proposal(
         release=release,
         bundle=bundle,
-        missing_bindings=missing,
         expected_digest=expected_digest,
         integrity_problem=integrity_problem,
     )
@@ -159,9 +171,7 @@ def load_bundle_file(path: Path) -> tuple[Bundle, str | None]:
     text = path.read_text(encoding="utf-8")
     try:
         return read_bundle(text, path=str(path)), None
-    except DefinitionError as e:
-        if e.field != "digest" or not e.detail.startswith("tampered"):
-            raise
+    except TamperedBundle as e:
         problem = f"{path.name}: {e.detail}"
     data = json.loads(text)
     source = data.get("source") or {}
@@ -207,23 +217,18 @@ def from_environment(svc: Services, source: str, agents: tuple[str, ...]) -> lis
     return [propose(svc, b, expected_digest=b.digest) for b in bundles]
 
 
-def stored_bundle(ledger: Ledger, digest: str, agent: str) -> Bundle:
-    bundle = ledger.get_bundle(digest)
-    if bundle is None:
-        raise ConfigError(f"the ledger holds no bundle {digest} for {agent}")
-    return bundle
-
-
 # ---------------------------------------------------------------- committed HEAD
 
 
-def from_head(svc: Services, agents: tuple[str, ...]) -> list[Proposal]:
-    root = svc.project_dir
-    if head_commit(root) is None:
+def from_head(
+    svc: Services, agents: tuple[str, ...], work: tuple[LoadedAgent, ...] | DefinitionError | None
+) -> list[Proposal]:
+    repository = svc.repository
+    if repository.head_commit() is None:
         raise ConfigError("promoting: no commit to build (commit first, or pass --bundle)")
-    with GitTree(root, "HEAD") as tree:
+    with repository.tree("HEAD") as tree:
         head = load_workspace(tree)
-    refuse_uncommitted(root, head)
+    refuse_uncommitted(svc.project, work, head)
     _refuse_unknown(agents, {a.name for a in head.agents}, "the committed definitions")
     return [
         propose(svc, make_bundle(name=a.name, artifact=a.artifact, commit=head.commit, path=a.path))
@@ -232,16 +237,25 @@ def from_head(svc: Services, agents: tuple[str, ...]) -> list[Proposal]:
     ]
 
 
-def refuse_uncommitted(root: Path, head: Workspace) -> None:
-    """The working tree's definitions must be the committed ones: HEAD is what gets deployed."""
+def _work_agents(tree: Tree, project: Project) -> tuple[LoadedAgent, ...] | DefinitionError:
+    """The working tree's definitions, or why they do not load (refused once HEAD is known)."""
     try:
-        work = load_workspace(WorkTree(root))
+        return load_agents(tree, project)
     except DefinitionError as e:
-        raise ConfigError(f"promoting: uncommitted changes to definitions: {e}") from e
-    changed = ["agentcd.yaml"] if work.project != head.project else []
+        return e
+
+
+def refuse_uncommitted(
+    project: Project, work: tuple[LoadedAgent, ...] | DefinitionError | None, head: Workspace
+) -> None:
+    """The working tree's definitions must be the committed ones: HEAD is what gets deployed."""
+    if isinstance(work, DefinitionError):
+        raise ConfigError(f"promoting: uncommitted changes to definitions: {work}") from work
+    in_work = {a.name: a for a in work or ()}
+    changed = ["agentcd.yaml"] if project != head.project else []
     committed = {a.name: a.digest for a in head.agents}
-    changed += [a.path for a in work.agents if committed.get(a.name) != a.digest]
-    changed += [a.path for a in head.agents if work.agent(a.name) is None]
+    changed += [a.path for a in in_work.values() if committed.get(a.name) != a.digest]
+    changed += [a.path for a in head.agents if a.name not in in_work]
     if changed:
         raise ConfigError(
             "promoting: uncommitted changes to definitions in "

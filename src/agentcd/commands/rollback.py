@@ -9,13 +9,21 @@ from pathlib import Path
 
 import click
 
-from agentcd.commands._common import project_dir, write_output
-from agentcd.commands._deploy import Proposal, execute, exit_code
-from agentcd.commands._services import Services, deployment_options, identity, open_services
-from agentcd.commands.promote import stored_bundle
+from agentcd.commands._common import edges as command_edges
+from agentcd.commands._common import write_output
+from agentcd.commands._deploy import execute, exit_code
+from agentcd.commands._services import (
+    Services,
+    deployment_options,
+    identity,
+    open_services,
+    stored_bundle,
+)
+from agentcd.core.definition.load import load_project
 from agentcd.core.deploy.gate import Decision, GateResult
 from agentcd.core.deploy.ledger import CheckResult, Outcome, Slot, choose_rollback, fold
-from agentcd.core.deploy.promotion import AgentOutcome, Release, Result, make_release
+from agentcd.core.deploy.promotion import AgentOutcome, Proposal, Result
+from agentcd.core.deploy.release import Release, make_release
 from agentcd.errors import ConfigError
 from agentcd.render.deploy.report import render_json, render_text
 
@@ -44,7 +52,10 @@ def command(
     """Restore the last good deployment (or --to a digest) of agents in an environment."""
     if to is not None and len(agents) != 1:
         raise ConfigError("rolling back: --to needs exactly one --agent")
-    svc = open_services(project_dir(ctx), environment, mirror=mirror)
+    edges = command_edges(ctx)
+    with edges.repository.tree(None) as work:
+        project = load_project(work)
+    svc = open_services(edges, project, environment, mirror=mirror)
     slots = chosen_slots(svc, agents)
     proposals: list[Proposal] = []
     refused: list[AgentOutcome] = []
@@ -76,7 +87,7 @@ def restore(svc: Services, slot: Slot, seq: int) -> Proposal:
     """The proposal re-applying deployment #seq exactly: its bundle with its recorded bindings."""
     target = next(r for r in slot.history if r.seq == seq)
     bundle = stored_bundle(svc.ledger, target.artifact_digest, slot.agent)
-    release, missing = make_release(
+    release = make_release(
         svc.environment,
         artifact=bundle.artifact,
         artifact_digest=bundle.digest,
@@ -89,7 +100,6 @@ def restore(svc: Services, slot: Slot, seq: int) -> Proposal:
     return Proposal(
         release=release,
         bundle=bundle,
-        missing_bindings=missing,
         expected_digest=target.artifact_digest,
         integrity_problem=problem,
         rollback_of=seq,

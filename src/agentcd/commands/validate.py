@@ -7,26 +7,25 @@ load is an error with the loader's message.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
+from agentcd.adapters.protocol import Repository
 from agentcd.commands._common import (
+    edges,
     format_option,
-    open_tree,
     output_option,
-    project_dir,
     write_output,
 )
 from agentcd.core.definition.load import load_workspace
-from agentcd.core.definition.parse import decode_text, field_lines
-from agentcd.core.definition.tree import Tree, read_file
-from agentcd.core.policy.rules import Finding, Severity, check_workspace, sort_findings
+from agentcd.core.policy.locate import locate_findings
+from agentcd.core.policy.rules import Finding, Severity, check_workspace
 from agentcd.exit_codes import ExitCode
+from agentcd.render.findings import finding_json
 
 JSON_VERSION = 1
-_YAML_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,14 +49,14 @@ class Report:
 @click.pass_context
 def command(ctx: click.Context, rev: str | None, fmt: str, output: Path | None) -> int:
     """Check definitions and policies; exit 1 when a finding is an error."""
-    report = validate(project_dir(ctx), rev=rev)
+    report = validate(edges(ctx).repository, rev=rev)
     write_output(render_json(report) if fmt == "json" else render_text(report), output)
     return ExitCode.ERROR if report.count(Severity.ERROR) else ExitCode.OK
 
 
-def validate(folder: Path, *, rev: str | None) -> Report:
+def validate(repository: Repository, *, rev: str | None) -> Report:
     """Load the project at `rev` (working tree when None) and check it."""
-    with open_tree(folder, rev) as tree:
+    with repository.tree(rev) as tree:
         workspace = load_workspace(tree)
         findings = locate_findings(tree, check_workspace(workspace))
     return Report(
@@ -66,22 +65,6 @@ def validate(folder: Path, *, rev: str | None) -> Report:
         label=workspace.label,
         agents=tuple(a.name for a in workspace.agents),
         findings=findings,
-    )
-
-
-def locate_findings(tree: Tree, findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
-    """Give each finding in a YAML file the line of its field; each file is composed once."""
-    wanted: dict[str, set[str]] = {}
-    for f in findings:
-        if f.line is None and f.field and f.file.endswith(_YAML_SUFFIXES):
-            wanted.setdefault(f.file, set()).add(f.field)
-    lines: dict[tuple[str, str], int | None] = {}
-    for file, fields in wanted.items():
-        text = decode_text(read_file(tree, file, where=(file, "")), path=file)
-        lines.update(((file, field), line) for field, line in field_lines(text, fields).items())
-    return sort_findings(
-        replace(f, line=lines[f.file, f.field]) if (f.file, f.field) in lines else f
-        for f in findings
     )
 
 
@@ -118,16 +101,6 @@ def render_json(report: Report) -> str:
         "ok": report.count(Severity.ERROR) == 0,
         "errors": report.count(Severity.ERROR),
         "warnings": report.count(Severity.WARNING),
-        "findings": [
-            {
-                "rule": f.rule.value,
-                "severity": f.severity.value,
-                "file": f.file,
-                "line": f.line,
-                "field": f.field,
-                "message": f.message,
-            }
-            for f in report.findings
-        ],
+        "findings": [finding_json(f) for f in report.findings],
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -14,7 +14,7 @@ from agentcd.adapters.invokers.platform import PlatformInvoker, deployed_request
 from agentcd.adapters.platforms.file import FilePlatform
 from agentcd.adapters.source import WorkTree
 from agentcd.core.definition.load import load_workspace
-from agentcd.core.deploy.promotion import Release
+from agentcd.core.deploy.release import Release
 from agentcd.core.evals.invocation import InvokeRequest, request_payload
 from agentcd.core.evals.observation import ToolCall
 from agentcd.core.evals.settings import PlatformTarget

@@ -7,13 +7,13 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from agentcd.adapters.git import GitProcess, observing
 from agentcd.adapters.ledger.gitbranch import Credentials
 from agentcd.adapters.ledger.protocol import Ledger, LedgerError, SequenceTaken
 from agentcd.adapters.source import WorkTree
@@ -260,19 +260,13 @@ def test_a_ledger_of_a_newer_format_is_refused(remote: Remote) -> None:
 # ---------------------------------------------------------------- a token over HTTPS
 
 
-def test_a_ci_token_reaches_git_through_the_environment_only(
-    remote: Remote, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_ci_token_reaches_git_through_the_environment_only(remote: Remote) -> None:
     work = remote.clone("work")
-    calls: list[tuple[list[str], dict[str, str]]] = []
-    real_run = subprocess.run
-
-    def spy(args: list[str], **kwargs: Any) -> Any:
-        calls.append((args, kwargs.get("env") or {}))
-        return real_run(args, **kwargs)
-
-    monkeypatch.setattr("agentcd.adapters.ledger.gitbranch.subprocess.run", spy)
-    with serve_git(remote.root, username="x-access-token", token="ghs_secret") as base:
+    started: list[GitProcess] = []
+    with (
+        serve_git(remote.root, username="x-access-token", token="ghs_secret") as base,
+        observing(started.append),
+    ):
         # Like a GitLab runner's checkout: stale credentials in the URL, which must not be used.
         git(
             work, "remote", "set-url", "origin", f"{base.replace('//', '//ci:expired@')}/remote.git"
@@ -285,9 +279,9 @@ def test_a_ci_token_reaches_git_through_the_environment_only(
     message = str(refused.value)
     assert "(http://***@127.0.0.1:" in message and "Authentication failed" in message
     assert "expired" not in message
-    assert all("ghs_secret" not in " ".join(args) for args, _ in calls)
-    fetch_and_push = [env for args, env in calls if {"fetch", "push"} & set(args)]
+    assert all("ghs_secret" not in " ".join(p.argv) for p in started)
+    fetch_and_push = [p.env for p in started if {"fetch", "push"} & set(p.argv)]
     assert fetch_and_push and all(
         env.get("AGENTCD_GIT_PASSWORD") == "ghs_secret" for env in fetch_and_push[:2]
     )
-    assert all("AGENTCD_GIT_PASSWORD" not in env for args, env in calls if "commit-tree" in args)
+    assert all("AGENTCD_GIT_PASSWORD" not in p.env for p in started if "commit-tree" in p.argv)

@@ -10,7 +10,7 @@ import pytest
 from agentcd.adapters.platforms.file import FilePlatform
 from agentcd.adapters.platforms.protocol import PlatformError
 from agentcd.core.deploy.drift import Presence, config_digest
-from agentcd.core.deploy.promotion import Release
+from agentcd.core.deploy.release import Release
 from tests.core.ledger_records import digest
 
 # Canonical, as every artifact agentcd builds: name-keyed lists sorted.

@@ -10,14 +10,14 @@ never touched, and no hook runs.
 from __future__ import annotations
 
 import re
-import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agentcd.adapters.environ import child_environment
+from agentcd.adapters.git import GitResult, run_git
 from agentcd.adapters.ledger.protocol import LedgerError
+from agentcd.errors import GitError
 
 PRIVATE_REFS = "refs/agentcd/"
 _IDENTITY = {
@@ -31,7 +31,7 @@ _HELPER = (
     '!f() { test "$1" = get && printf "username=%s\\npassword=%s\\n" '
     '"$AGENTCD_GIT_USERNAME" "$AGENTCD_GIT_PASSWORD"; }; f'
 )
-_QUIET = ("-c", "gc.auto=0", "-c", "maintenance.auto=false", "-c", "core.hooksPath=/dev/null")
+_QUIET = ("gc.auto=0", "maintenance.auto=false", "core.hooksPath=/dev/null")  # as `-c` config
 _CONFLICTS = ("stale info", "non-fast-forward", "fetch first", "failed to update ref", "lock")
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@")
 _ACCESS_HINT = (
@@ -193,24 +193,21 @@ class GitBranch:
         env: Mapping[str, str] | None = None,
         check: bool = True,
         remote: bool = False,
-    ) -> subprocess.CompletedProcess[bytes]:
-        extra = {"LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0", **(env or {})}
+    ) -> GitResult:
+        extra = dict(env or {})
         config: tuple[str, ...] = _QUIET
         if remote and self._credentials and self.target() != self.remote:
             extra["AGENTCD_GIT_USERNAME"] = self._credentials.username
             extra["AGENTCD_GIT_PASSWORD"] = self._credentials.token
-            config += ("-c", "credential.helper=", "-c", f"credential.helper={_HELPER}")
+            config += ("credential.helper=", f"credential.helper={_HELPER}")
         try:
-            done = subprocess.run(
-                ["git", *config, *args], cwd=self.cwd, input=stdin, capture_output=True,
-                env=child_environment(extra), check=False,
-            )  # fmt: skip
-        except OSError as e:
-            raise LedgerError(f"using the git ledger: cannot run git: {e}") from e
-        if check and done.returncode != 0:
-            error = done.stderr.decode("utf-8", "replace").strip()
-            raise LedgerError(f"using the git ledger in {self.cwd}: git {args[0]}: {error}")
-        return done
+            return run_git(self.cwd, *args, stdin=stdin, env=extra, config=config, check=check)
+        except GitError as e:
+            if e.returncode is None:
+                raise LedgerError(f"using the git ledger: cannot run git: {e.detail}") from e
+            raise LedgerError(
+                f"using the git ledger in {self.cwd}: git {args[0]}: {e.detail}"
+            ) from e
 
     def _explain(self, error: str) -> str:
         lines = [line.strip() for line in error.splitlines() if line.strip()]

@@ -13,11 +13,9 @@ from typing import Protocol
 
 from agentcd.core.definition.bundle import Bundle
 from agentcd.core.deploy.ledger import Deployment, EvalRecord, Status
-from agentcd.errors import AgentcdError
+from agentcd.errors import LedgerError
 
-
-class LedgerError(AgentcdError):
-    """The ledger could not be read or written (the message names the backend and the place)."""
+__all__ = ["Ledger", "LedgerError", "SequenceTaken"]
 
 
 class SequenceTaken(Exception):

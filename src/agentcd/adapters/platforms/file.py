@@ -19,7 +19,7 @@ from typing import Any
 from agentcd.adapters.platforms.protocol import PlatformError, Rendered
 from agentcd.core.definition.canonical import canonicalize
 from agentcd.core.deploy.drift import LiveState, Presence
-from agentcd.core.deploy.promotion import Release
+from agentcd.core.deploy.release import Release
 
 FILE_FORMAT = 1
 _VERSION_FILE = re.compile(r"^(\d+)\.json$")

@@ -13,12 +13,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from agentcd.core.deploy.drift import LiveState
-from agentcd.core.deploy.promotion import Release
-from agentcd.errors import AgentcdError
+from agentcd.core.deploy.release import Release
+from agentcd.errors import PlatformError
 
-
-class PlatformError(AgentcdError):
-    """A platform refused or failed an operation (the message names platform, agent, env)."""
+__all__ = ["Platform", "PlatformError", "Rendered"]
 
 
 @dataclass(frozen=True, slots=True)

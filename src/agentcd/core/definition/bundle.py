@@ -12,7 +12,7 @@ from typing import Any
 
 from agentcd.core.definition.canonical import CANONICAL_VERSION, canonicalize
 from agentcd.core.definition.digest import DIGEST_RE, artifact_digest
-from agentcd.errors import DefinitionError
+from agentcd.errors import DefinitionError, TamperedBundle
 
 BUNDLE_VERSION = 1
 
@@ -62,9 +62,7 @@ def read_bundle(text: str, *, path: str) -> Bundle:
     except (ValueError, TypeError, KeyError, AttributeError) as e:
         raise DefinitionError(path, "artifact", f"not a canonical artifact: {e!r}") from e
     if actual != digest:
-        raise DefinitionError(
-            path, "digest", f"tampered bundle: it says {digest} but its artifact hashes to {actual}"
-        )
+        raise TamperedBundle(path, digest, actual)
     metadata, source = canonical.get("metadata"), data.get("source") or {}
     name = data.get("name")
     if not isinstance(metadata, dict) or name != metadata.get("name"):

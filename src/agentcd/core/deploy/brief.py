@@ -18,7 +18,7 @@ from agentcd.core.definition.bundle import Bundle
 from agentcd.core.definition.model import Environment, Requirement
 from agentcd.core.deploy.drift import AgentDrift, DriftState
 from agentcd.core.deploy.ledger import Deployment, EvalRecord, Slot, latest_eval
-from agentcd.core.deploy.promotion import make_release
+from agentcd.core.deploy.release import make_release
 from agentcd.core.diff.changes import Change, diff_artifacts
 from agentcd.core.evals.verdict import Verdict
 
@@ -114,7 +114,7 @@ def _agent_brief(
 ) -> AgentBrief:
     slot = view.slots.get((bundle.name, environment.name))
     running = slot.current if slot else None
-    release, _ = make_release(
+    release = make_release(
         environment, artifact=bundle.artifact, artifact_digest=bundle.digest, commit=bundle.commit
     )
     base = view.stored.get(running.artifact_digest) if running else None

@@ -18,6 +18,7 @@ from agentcd.core.deploy.ledger import (
     Status,
     latest_eval,
 )
+from agentcd.core.deploy.release import Release
 from agentcd.core.evals.verdict import Verdict
 
 
@@ -53,19 +54,8 @@ class Decision(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Candidate:
-    """What is about to be deployed: one agent's artifact with one environment's bindings."""
-
-    agent: str
-    artifact_digest: str
-    deployment_digest: str
-    commit: str | None
-    missing_bindings: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
 class GateInput:
-    candidate: Candidate
+    candidate: Release  # what is about to be deployed
     environment: Environment
     previous: str | None  # the environment before this one in promotion order
     expected_digest: str | None  # --expect-digest; None when the digest was computed here

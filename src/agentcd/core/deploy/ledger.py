@@ -154,6 +154,15 @@ def make_slot(agent: str, environment: str, records: Iterable[Deployment]) -> Sl
     return Slot(agent, environment, current=current, pending=pending, history=history)
 
 
+def environment_history(
+    records: tuple[Deployment, ...], agents: tuple[str, ...]
+) -> list[Deployment]:
+    """Records with derived statuses (rolled back), oldest first, optionally for some agents."""
+    derived = [r for slot in fold(records).values() for r in slot.history]
+    chosen = [r for r in derived if not agents or r.agent in agents]
+    return sorted(chosen, key=lambda r: (r.started_at, r.agent, r.seq))
+
+
 def latest_eval(
     evals: Iterable[EvalRecord], *, agent: str, digest: str, environment: str
 ) -> EvalRecord | None:

@@ -16,7 +16,7 @@ from agentcd.core.definition.load import LoadedAgent
 from agentcd.core.definition.model import Environment, Requirement
 from agentcd.core.deploy.drift import AgentDrift, DriftState
 from agentcd.core.deploy.ledger import Deployment, Slot
-from agentcd.core.deploy.promotion import make_release
+from agentcd.core.deploy.release import make_release
 
 SlotKey = tuple[str, str]  # (agent, environment)
 
@@ -154,11 +154,11 @@ def after_merge(
 
     if head is None:
         return made(Step.KEEPS_RUNNING if running else Step.NOTHING)
-    release, missing = make_release(
+    release = make_release(
         environment, artifact=head.artifact, artifact_digest=head.digest, commit=None
     )
-    if missing:
-        return made(Step.BLOCKED, missing)
+    if release.missing_bindings:
+        return made(Step.BLOCKED, release.missing_bindings)
     if running is not None and running.deployment_digest == release.deployment_digest:
         return made(Step.ALREADY_RUNS)
     return made(Step.DEPLOY if previous is None else Step.AFTER_PREVIOUS)

@@ -11,6 +11,7 @@ from agentcd.core.review.environment import AfterMerge, EnvCell, LedgerState, Ru
 from agentcd.core.review.evals import AgentEval, EvalResult
 from agentcd.core.review.plan import AgentPlan, PlanView, PolicyItem
 from agentcd.render.diff.json import change_to_json
+from agentcd.render.findings import finding_json
 
 SCHEMA_VERSION = 1
 
@@ -152,13 +153,4 @@ def _result(r: EvalResult) -> dict[str, Any]:
 
 
 def _finding(item: PolicyItem) -> dict[str, Any]:
-    f = item.finding
-    return {
-        "rule": f.rule.value,
-        "severity": f.severity.value,
-        "file": f.file,
-        "line": f.line,
-        "field": f.field,
-        "message": f.message,
-        "new": item.new,
-    }
+    return {**finding_json(item.finding), "new": item.new}

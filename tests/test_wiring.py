@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agentcd.adapters.backends import git_credentials
+from agentcd.wiring import git_credentials
 from agentcd.adapters.environ import detect_ci
 from agentcd.adapters.ledger.gitbranch import Credentials
 

@@ -1,18 +1,47 @@
-"""Picks the concrete ledger and platform for a project's configuration."""
+"""The composition root: the one module that picks concrete adapters.
+
+`agentcd.cli` builds one `Edges` per run with `edges`; commands receive it and talk to the
+protocols it holds. A new platform, ledger or host is added here and nowhere in `commands/`.
+"""
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
+from agentcd.adapters import clock
 from agentcd.adapters.environ import CiContext, Host, detect_ci
+from agentcd.adapters.invokers import make_invoker, make_judge
 from agentcd.adapters.ledger.gitbranch import Credentials
 from agentcd.adapters.ledger.protocol import Ledger
 from agentcd.adapters.ledger.sqlite import SqliteLedger
 from agentcd.adapters.platforms.file import FilePlatform
 from agentcd.adapters.platforms.protocol import Platform
+from agentcd.adapters.protocol import Edges
+from agentcd.adapters.repository import GitRepository
 from agentcd.core.definition.model import FileTarget, Project
 from agentcd.core.definition.model import Ledger as LedgerConfig
 from agentcd.errors import ConfigError
+
+
+def edges(project_dir: Path) -> Edges:
+    """The concrete edges for a project folder; the CI context is read once, when first asked."""
+    from agentcd.adapters.eval_runner import open_runner
+    from agentcd.adapters.hosts import connect
+
+    return Edges(
+        project_dir=project_dir,
+        repository=GitRepository(project_dir),
+        detect_ci=cache(detect_ci),
+        clock=clock.utc_now,
+        open_ledger=lambda config, ci: open_ledger(project_dir, config, ci),
+        open_platform=lambda project, environment: open_platform(project_dir, project, environment),
+        connect=connect,
+        make_invoker=make_invoker,
+        make_judge=make_judge,
+        open_runner=open_runner,
+        rooted_at=edges,
+    )
 
 
 def open_ledger(project_dir: Path, config: LedgerConfig, ci: CiContext | None = None) -> Ledger:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from agentcd.adapters.hosts.github_actions import (
+from agentcd.render.github_actions import (
     SUMMARY_LIMIT,
     Annotation,
     Level,
