@@ -53,7 +53,7 @@ def counting() -> Iterator[collections.Counter[str]]:
 
     def read_key(_tree: Any, path: str) -> str | None:
         if path == "agentcd.yaml" or path.endswith("/agent.yaml"):
-            return f"read {path}"
+            return f"read {type(_tree).__name__}:{path}"
         return None
 
     wrap(WorkTree, "read", read_key)
@@ -61,8 +61,10 @@ def counting() -> Iterator[collections.Counter[str]]:
     wrap(SqliteLedger, "history", lambda *a, **k: "ledger.history")
     wrap(FilePlatform, "read_live", lambda *a, **k: "platform.read_live")
 
-    def count_git(_process: GitProcess) -> None:
+    def count_git(process: GitProcess) -> None:
         counts["git processes"] += 1
+        if os.environ.get("AGENTCD_TRACE_GIT"):
+            print("git", *process.argv[1:], file=sys.stderr)
 
     try:
         with observing(count_git):
