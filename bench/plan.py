@@ -199,13 +199,13 @@ def _met(label: str, total: int, *, writes: int) -> bool | None:
 
 def deploy_base(repo: BenchRepo) -> int:
     """Record and apply every base agent in dev, test and prod, as promote would have."""
-    from agentcd.wiring import open_ledger, open_platform
     from agentcd.adapters.clock import utc_now
     from agentcd.adapters.source import GitTree
     from agentcd.core.definition.load import load_workspace
     from agentcd.core.deploy.drift import config_digest
     from agentcd.core.deploy.ledger import Deployment, Status
     from agentcd.core.deploy.release import make_release
+    from agentcd.wiring import open_ledger, open_platform
 
     with GitTree(repo.path, repo.base) as tree:
         workspace = load_workspace(tree)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from agentcd.wiring import git_credentials
 from agentcd.adapters.environ import detect_ci
 from agentcd.adapters.ledger.gitbranch import Credentials
+from agentcd.wiring import git_credentials
 
 
 @pytest.mark.parametrize(

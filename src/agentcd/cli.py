@@ -13,8 +13,8 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Sequence
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import click
 

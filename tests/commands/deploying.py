@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from agentcd.wiring import open_ledger
 from agentcd.adapters.ledger.protocol import Ledger
 from agentcd.adapters.source import WorkTree
 from agentcd.core.definition.load import load_project, load_workspace
 from agentcd.core.deploy.ledger import Deployment, EvalRecord
 from agentcd.core.evals.verdict import Verdict
+from agentcd.wiring import open_ledger
 from tests.conftest import git
 
 START = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from agentcd.errors import AgentcdError
 from agentcd.render.github_actions import (
     SUMMARY_LIMIT,
     Annotation,
@@ -18,7 +19,6 @@ from agentcd.render.github_actions import (
     format_mask,
     write_outputs,
 )
-from agentcd.errors import AgentcdError
 
 
 @pytest.mark.parametrize(
