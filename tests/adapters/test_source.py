@@ -5,14 +5,15 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from agentcd.adapters.source import GitTree, WorkTree, head_commit
 from agentcd.core.definition.load import Workspace, load_workspace
-from agentcd.errors import AgentcdError, SourceError
-from tests.conftest import EXAMPLE, git
+from agentcd.errors import AgentcdError, DefinitionError, SourceError
+from tests.conftest import EXAMPLE, Result, git
 
 
 def _summary(ws: Workspace) -> list[tuple[str, str, str, tuple[str, ...]]]:
@@ -144,6 +145,81 @@ def test_committed_symlinks_are_refused_as_on_disk(repo: Path, target: str, mess
         with pytest.raises(AgentcdError) as e:
             load()
         assert str(e.value) == expected
+
+
+TOKEN = "ghs_" + "0123456789abcdefABCDEFghijklmnopqrst"  # a checkout's token, as actions write it
+
+
+def _checkout_credentials(repo: Path) -> None:
+    """What actions/checkout leaves in `.git/config`: the job's token in an extra header."""
+    git(repo, "config", "http.https://github.com/.extraheader", f"AUTHORIZATION: bearer {TOKEN}")
+
+
+def test_a_skill_file_linked_into_git_is_refused_and_the_token_never_shown(
+    cli: Callable[..., Result], repo: Path
+) -> None:
+    _checkout_credentials(repo)
+    skill = repo / "agents" / "support-triage" / "skills" / "escalation"
+    os.symlink("../../../../.git/config", skill / "config.md")
+    done = cli("build", "--agent", "support-triage", "--format", "json", cwd=repo)
+    assert done.code == 1
+    assert done.err.splitlines()[0] == (
+        "error: agents/support-triage/agent.yaml: skills[1]: "
+        "'agents/support-triage/skills/escalation/config.md' leads to '.git/config' through "
+        "the symlink agents/support-triage/skills/escalation/config.md -> ../../../../.git/config: "
+        "inside .git, git's own files, where the checkout's credentials can be; a definition "
+        "may not read it (reference a file of the project instead)"
+    )
+    assert TOKEN not in done.out + done.err
+
+
+def test_instructions_linked_into_git_are_refused_in_a_revision_too(repo: Path) -> None:
+    _checkout_credentials(repo)
+    link = repo / "agents" / "support-triage" / "instructions.md"
+    link.unlink()
+    os.symlink("../../.git/config", link)
+    _commit_all(repo)
+    expected = (
+        "agents/support-triage/agent.yaml: instructions.file: 'instructions.md' leads to "
+        "'.git/config' through the symlink agents/support-triage/instructions.md -> "
+        "../../.git/config: inside .git, git's own files, where the checkout's credentials "
+        "can be; a definition may not read it (reference a file of the project instead)"
+    )
+    for load in (lambda: load_workspace(WorkTree(repo)), lambda: _at(repo, "HEAD")):
+        with pytest.raises(DefinitionError) as e:
+            load()
+        assert str(e.value) == expected
+
+
+def test_a_file_git_ignores_is_refused_where_a_definition_names_it(repo: Path) -> None:
+    (repo / ".gitignore").write_text(".env\nprivate/\n", encoding="utf-8")
+    (repo / ".env").write_text(f"TOKEN={TOKEN}\n", encoding="utf-8")
+    triage = repo / "agents" / "support-triage"
+    os.symlink("../../.env", triage / "instructions.md.new")
+    (triage / "instructions.md.new").replace(triage / "instructions.md")
+    with pytest.raises(DefinitionError) as e:
+        load_workspace(WorkTree(repo))
+    assert str(e.value) == (
+        "agents/support-triage/agent.yaml: instructions.file: 'instructions.md' leads to "
+        "'.env' through the symlink agents/support-triage/instructions.md -> ../../.env, "
+        "which git ignores (.gitignore): a commit would not carry it, so the artifact could "
+        "not be built again from the repository"
+    )
+    (triage / "private").mkdir()
+    (triage / "private" / "notes.md").write_text("draft\n", encoding="utf-8")
+    (triage / "instructions.md").unlink()
+    os.symlink("private/notes.md", triage / "instructions.md")
+    with pytest.raises(DefinitionError) as e:
+        load_workspace(WorkTree(repo))
+    assert "'agents/support-triage/private/notes.md' through the symlink" in str(e.value)
+    assert "which git ignores" in str(e.value)
+
+
+def test_ignored_files_are_read_in_no_revision(repo: Path) -> None:
+    (repo / ".gitignore").write_text("*.md\n", encoding="utf-8")  # committed files stay tracked
+    assert _summary(load_workspace(WorkTree(repo))) == _summary(_at(repo, "HEAD"))
+    with GitTree(repo, "HEAD") as tree:
+        assert not tree.ignored("agents/support-triage/instructions.md")
 
 
 def test_a_shallow_clone_builds_its_head(repo: Path, tmp_path: Path) -> None:

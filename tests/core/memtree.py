@@ -7,7 +7,8 @@ from pathlib import Path
 
 
 class MemoryTree:
-    """A snapshot made of `files` (path -> bytes) and `links` (path -> target as written)."""
+    """A snapshot made of `files` (path -> bytes) and `links` (path -> target as written);
+    `ignored` paths are what git would ignore there."""
 
     def __init__(
         self,
@@ -15,10 +16,12 @@ class MemoryTree:
         links: Mapping[str, str] | None = None,
         *,
         label: str = "working tree",
+        ignored: frozenset[str] = frozenset(),
     ) -> None:
         self.files = {p: d.encode() if isinstance(d, str) else d for p, d in files.items()}
         self.links = dict(links or {})
         self._label = label
+        self._ignored = ignored  # paths (files, links or folders) git would ignore
 
     @classmethod
     def from_folder(cls, root: Path) -> MemoryTree:
@@ -55,3 +58,7 @@ class MemoryTree:
 
     def read(self, path: str) -> bytes:
         return self.files[path]
+
+    def ignored(self, path: str) -> bool:
+        parts = path.split("/")
+        return any("/".join(parts[:i]) in self._ignored for i in range(1, len(parts) + 1))

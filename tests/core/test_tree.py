@@ -212,3 +212,131 @@ GLOB_FILES = {
 def test_glob_files(pattern: str, found: list[str]) -> None:
     links = {"agents/l/agent.yaml": "../a/agent.yaml", "agents/linked": "a"}
     assert glob_files(MemoryTree(GLOB_FILES, links), pattern) == found
+
+
+def test_glob_files_does_not_search_private_folders() -> None:
+    files = {**GLOB_FILES, ".agentcd/deployed/agent.yaml": "x", "x/.agentcd/agent.yaml": "x"}
+    assert glob_files(MemoryTree(files), "**/agent.yaml") == [
+        "agent.yaml",
+        "agents/a/agent.yaml",
+        "agents/b/agent.yaml",
+        "agents/b/evals/agent.yaml",
+        "teams/x/agents/d/agent.yaml",
+    ]
+
+
+PRIVATE_FILES = {
+    **FILES,
+    ".git/config": "[http] extraheader = AUTHORIZATION: basic dG9rZW4=",
+    ".git/hooks/next": "x",
+    "vendor/lib/.git/config": "x",
+    ".agentcd/ledger.db": "x",
+    ".agentcd/cache/eval/k.json": "x",
+    "secrets/key.md": "x",
+    ".env": "x",
+}
+GIT = "inside .git, git's own files, where the checkout's credentials can be"
+STATE = "inside .agentcd, agentcd's own state (ledger, caches, deployed configurations)"
+NOT_READ = "; a definition may not read it (reference a file of the project instead)"
+IGNORED = (
+    ", which git ignores (.gitignore): a commit would not carry it, so the artifact could "
+    "not be built again from the repository"
+)
+
+
+@pytest.mark.parametrize(
+    ("links", "ref", "message"),
+    [
+        ({}, "../../.git/config", f"'../../.git/config' leads to '.git/config': {GIT}{NOT_READ}"),
+        (
+            {"agents/a/p.md": "../../.git/config"},
+            "p.md",
+            "'p.md' leads to '.git/config' through the symlink agents/a/p.md -> "
+            f"../../.git/config: {GIT}{NOT_READ}",
+        ),
+        (  # a link to the folder, then the file inside it
+            {"agents/a/g": "../../.git"},
+            "g/config",
+            f"'g/config' leads to '.git/config' through the symlink agents/a/g -> ../../.git: "
+            f"{GIT}{NOT_READ}",
+        ),
+        (  # the second hop goes in
+            {"agents/a/p.md": "q.md", "agents/a/q.md": "../../.git/config"},
+            "p.md",
+            "'p.md' leads to '.git/config' through the symlink agents/a/q.md -> "
+            f"../../.git/config: {GIT}{NOT_READ}",
+        ),
+        (  # a hop through .git that would come out again is refused too
+            {"agents/a/p.md": "../../.git/hooks/next", ".git/hooks/next": "../../shared/prompt.md"},
+            "p.md",
+            "'p.md' leads to '.git/hooks/next' through the symlink agents/a/p.md -> "
+            f"../../.git/hooks/next: {GIT}{NOT_READ}",
+        ),
+        (  # at any depth: a vendored repository's own .git
+            {},
+            "../../vendor/lib/.git/config",
+            f"'../../vendor/lib/.git/config' leads to 'vendor/lib/.git/config': {GIT}{NOT_READ}",
+        ),
+        (  # `..` written into the path
+            {},
+            "../b/../../.git/config",
+            f"'../b/../../.git/config' leads to '.git/config': {GIT}{NOT_READ}",
+        ),
+        (  # what case-insensitive file systems read as .git
+            {},
+            "../../.GIT/config",
+            f"'../../.GIT/config' leads to '.GIT/config': {GIT}{NOT_READ}",
+        ),
+        (
+            {},
+            "../../.git./config",
+            f"'../../.git./config' leads to '.git./config': {GIT}{NOT_READ}",
+        ),
+        (
+            {},
+            "../../GIT~1/config",
+            f"'../../GIT~1/config' leads to 'GIT~1/config': {GIT}{NOT_READ}",
+        ),
+        (
+            {"agents/a/db": "../../.agentcd/ledger.db"},
+            "db",
+            "'db' leads to '.agentcd/ledger.db' through the symlink agents/a/db -> "
+            f"../../.agentcd/ledger.db: {STATE}{NOT_READ}",
+        ),
+        (
+            {},
+            "../../.agentcd/cache/eval/k.json",
+            f"'../../.agentcd/cache/eval/k.json' leads to '.agentcd/cache/eval/k.json': "
+            f"{STATE}{NOT_READ}",
+        ),
+        ({}, "../../.env", f"'../../.env' leads to '.env'{IGNORED}"),
+        ({}, "../../secrets/key.md", f"'../../secrets/key.md' leads to 'secrets/key.md'{IGNORED}"),
+        (
+            {"agents/a/k.md": "../../secrets/key.md"},
+            "k.md",
+            "'k.md' leads to 'secrets/key.md' through the symlink agents/a/k.md -> "
+            f"../../secrets/key.md{IGNORED}",
+        ),
+        (  # an ignored link into tracked files: a commit would not hold the link
+            {"agents/a/scratch": "../../shared"},
+            "scratch/prompt.md",
+            f"'scratch/prompt.md' leads to 'agents/a/scratch/prompt.md'{IGNORED}",
+        ),
+    ],
+)
+def test_resolve_path_refuses_what_a_commit_would_not_carry(
+    links: dict[str, str], ref: str, message: str
+) -> None:
+    ignored = frozenset({".env", "secrets", "agents/a/scratch"})
+    tree = MemoryTree(PRIVATE_FILES, links, ignored=ignored)
+    with pytest.raises(DefinitionError) as e:
+        resolve_path(tree, base="agents/a", ref=ref, where=WHERE)
+    assert str(e.value) == PREFIX + message
+    assert (e.value.path, e.value.field) == WHERE
+
+
+@pytest.mark.parametrize(
+    "ref", ["../../.github/x.md", "../../.gitignore", "../../my.git/x.md", "../../.agentcd-notes"]
+)
+def test_names_like_the_private_folders_are_ordinary(ref: str) -> None:
+    assert resolve_path(MemoryTree(FILES), base="agents/a", ref=ref, where=WHERE) == ref[6:]

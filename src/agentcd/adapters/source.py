@@ -59,16 +59,20 @@ class WorkTree:
                     yield prefix + d  # a link to a folder is an entry, not descended
             dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
             for name in filenames:
-                if not self._is_ignored(prefix + name):
+                if not self.ignored(prefix + name):
                     yield prefix + name
 
-    def _is_ignored(self, path: str) -> bool:
-        """Whether git ignores `path`, so that the working tree builds what a commit would
-        (an editor's `.DS_Store` in a skill folder must not change the digest)."""
+    def ignored(self, path: str) -> bool:
+        """Whether git ignores `path` or a folder or symlink above it, so that the working tree
+        builds what a commit would (an editor's `.DS_Store` in a skill folder must not change
+        the digest, an ignored `.env` must not be read)."""
         if self._ignored is None:
             self._ignored = _ignored_paths(self.root)
         files, folders = self._ignored
-        return path in files or path.startswith(folders)
+        if (path + "/").startswith(folders):
+            return True
+        parts = path.split("/")
+        return any("/".join(parts[:i]) in files for i in range(1, len(parts) + 1))
 
     def kind(self, path: str) -> str | None:
         p = self._abs(path)
@@ -156,6 +160,9 @@ class GitTree:
 
     def link_target(self, path: str) -> str:
         return self.read(path).decode("utf-8", "surrogateescape")
+
+    def ignored(self, path: str) -> bool:
+        return False  # a revision holds only what was committed, ignored or not
 
     def size(self, path: str) -> int:
         return self._entries[path][2]

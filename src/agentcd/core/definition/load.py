@@ -19,7 +19,7 @@ from agentcd.core.definition.canonical import build_artifact, canonical_bytes, n
 from agentcd.core.definition.digest import artifact_digest, digest_bytes
 from agentcd.core.definition.model import Agent, Project, SkillRef, is_slug
 from agentcd.core.definition.parse import decode_text, parse_yaml, split_frontmatter
-from agentcd.core.definition.tree import Tree, glob_files, read_file, resolve_path
+from agentcd.core.definition.tree import Tree, glob_files, read_file, resolve_path, walk_files
 from agentcd.core.definition.validate import validate_model
 from agentcd.core.evals.suite import EvalSuite
 from agentcd.errors import DefinitionError
@@ -228,7 +228,8 @@ def _load_skill(
         raise DefinitionError(*path_where, f"{ref.path!r} is not a folder (a skill is a folder)")
     prefix = folder + "/" if folder else ""
     files = {
-        path[len(prefix) :]: _skill_file(tree, path, where) for path in sorted(tree.walk(folder))
+        path[len(prefix) :]: _skill_file(tree, path, where)
+        for path in sorted(walk_files(tree, folder))
     }
     skill_md = files.get("SKILL.md")
     if not isinstance(skill_md, str):

@@ -3,7 +3,8 @@
 A `Tree` is the working tree or one git revision (implemented in `adapters.source`), rooted at
 the project folder (the one holding agentcd.yaml). Paths are POSIX, relative to that folder.
 Resolution refuses anything that leaves it: absolute paths, `..` escapes, and symlinks pointing
-outside (or to any absolute path, which differs from machine to machine). No I/O here.
+outside (or to any absolute path, which differs from machine to machine); and anything a commit
+would not carry: git's and agentcd's own folders, files git ignores. No I/O here.
 """
 
 from __future__ import annotations
@@ -18,6 +19,15 @@ from agentcd.errors import DefinitionError
 
 MAX_FILE_BYTES = 1024 * 1024  # one referenced file; instructions and skills are far smaller
 _MAX_LINK_HOPS = 40
+# Folders that are never part of a definition, at any depth: git's own (its config can hold the
+# checkout's credentials) and agentcd's state (ledger, caches, deployed configurations).
+_PRIVATE = {
+    ".git": "git's own files, where the checkout's credentials can be",
+    ".agentcd": "agentcd's own state (ledger, caches, deployed configurations)",
+}
+# Names the file systems of Windows and macOS read as `.git`: any case, trailing dots and
+# spaces, the 8.3 short name (git refuses these in commits for that reason: CVE-2014-9390).
+_SHORT_NAMES = {"git~1": ".git"}
 
 
 class Tree(Protocol):
@@ -49,17 +59,23 @@ class Tree(Protocol):
 
     def read(self, path: str) -> bytes: ...
 
+    def ignored(self, path: str) -> bool:
+        """Whether git leaves `path`, or a folder or link above it, out of a commit: untracked
+        and ignored (`.gitignore`). Never true in a revision, which holds what was committed."""
+        ...
+
 
 def resolve_path(tree: Tree, *, base: str, ref: str, where: tuple[str, str]) -> str:
     """The repository path `ref` names from folder `base`, symlinks followed, never outside.
 
     `where` is (file, field) for the error message. `..` is resolved before symlinks, as text.
+    Every hop must stay out of `.git` and `.agentcd` and must not be ignored by git.
     """
     if _is_absolute(ref):
         raise DefinitionError(
             *where, f"{ref!r} is an absolute path; use a path relative to the definition's folder"
         )
-    path = _inside(posixpath.join(base, ref), ref, where, via="")
+    path = _tracked(tree, _inside(posixpath.join(base, ref), ref, where, via=""), ref, where, "")
     for _ in range(_MAX_LINK_HOPS):
         link = _first_link(tree, path)
         if link is None:
@@ -73,7 +89,8 @@ def resolve_path(tree: Tree, *, base: str, ref: str, where: tuple[str, str]) -> 
             )
         rest = path[len(link) :]
         joined = posixpath.join(posixpath.dirname(link), target) + rest
-        path = _inside(joined, ref, where, via=f"{link} -> {target}")
+        via = f"{link} -> {target}"
+        path = _tracked(tree, _inside(joined, ref, where, via=via), ref, where, via)
     raise DefinitionError(*where, f"{ref!r}: too many levels of symbolic links (a loop?)")
 
 
@@ -90,6 +107,35 @@ def _inside(joined: str, ref: str, where: tuple[str, str], *, via: str) -> str:
             message = f"{ref!r} leaves the project folder (the folder holding agentcd.yaml)"
         raise DefinitionError(*where, message)
     return "" if path == "." else path
+
+
+def private_folder(path: str) -> str | None:
+    """The `.git` or `.agentcd` folder `path` is in (at any depth), or None."""
+    for part in path.split("/"):
+        name = part.rstrip(". ").casefold()
+        name = _SHORT_NAMES.get(name, name)
+        if name in _PRIVATE:
+            return name
+    return None
+
+
+def _tracked(tree: Tree, path: str, ref: str, where: tuple[str, str], via: str) -> str:
+    """`path` when a commit can carry it: not in a private folder, not ignored by git."""
+    how = f" through the symlink {via}" if via else ""
+    folder = private_folder(path)
+    if folder is not None:
+        raise DefinitionError(
+            *where,
+            f"{ref!r} leads to {path!r}{how}: inside {folder}, {_PRIVATE[folder]}; "
+            "a definition may not read it (reference a file of the project instead)",
+        )
+    if tree.ignored(path):
+        raise DefinitionError(
+            *where,
+            f"{ref!r} leads to {path!r}{how}, which git ignores (.gitignore): a commit would "
+            "not carry it, so the artifact could not be built again from the repository",
+        )
+    return path
 
 
 def _first_link(tree: Tree, path: str) -> str | None:
@@ -119,7 +165,8 @@ def read_file(tree: Tree, path: str, *, where: tuple[str, str]) -> bytes:
 def glob_files(tree: Tree, pattern: str) -> list[str]:
     """Files and symlinks matching a glob (`*` within one folder, `**` across), sorted.
 
-    Symlinked folders are not descended; resolve each match with `resolve_path`.
+    Symlinked folders are not descended, `.git` and `.agentcd` folders not searched; resolve
+    each match with `resolve_path`.
     """
     static = []
     for part in pattern.split("/"):
@@ -129,8 +176,16 @@ def glob_files(tree: Tree, pattern: str) -> list[str]:
     folder = "/".join(static[:-1] if len(static) == len(pattern.split("/")) else static)
     regex = _glob_regex(pattern)
     return sorted(
-        p for p in tree.walk(folder) if regex.fullmatch(p) and tree.kind(p) in ("file", "link")
+        p
+        for p in walk_files(tree, folder)
+        if regex.fullmatch(p) and tree.kind(p) in ("file", "link")
     )
+
+
+def walk_files(tree: Tree, folder: str) -> list[str]:
+    """What `tree.walk` lists below `folder`, less anything in a `.git` or `.agentcd` folder
+    (a revision may have committed one: the working tree never lists them)."""
+    return [p for p in tree.walk(folder) if private_folder(p) is None]
 
 
 @lru_cache(maxsize=64)
