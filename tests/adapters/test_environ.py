@@ -138,3 +138,35 @@ def test_gitlab_fork_merge_request() -> None:
     }
     ctx = detect_ci(env)
     assert (ctx.change_number, ctx.fork) == (7, True)
+
+
+@pytest.mark.parametrize(
+    ("env", "triggered_by"),
+    [
+        ({"GITHUB_ACTIONS": "true", "GITHUB_ACTOR": "lee"}, ("lee",)),
+        # A re-run: GitHub's actor started the run, the triggering actor re-ran it.
+        (
+            {"GITHUB_ACTIONS": "true", "GITHUB_ACTOR": "lee", "GITHUB_TRIGGERING_ACTOR": "sam"},
+            ("lee", "sam"),
+        ),
+        ({"GITLAB_CI": "true", "GITLAB_USER_LOGIN": "lee"}, ("lee",)),
+        # A manual job: GITLAB_USER_LOGIN ran the job; the pipeline's user comes from the build.
+        (
+            {"GITLAB_CI": "true", "GITLAB_USER_LOGIN": "ana", "CI_JOB_MANUAL": "true"},
+            (),
+        ),
+        (
+            {
+                "GITLAB_CI": "true",
+                "GITLAB_USER_LOGIN": "ana",
+                "CI_JOB_MANUAL": "true",
+                "AGENTCD_TRIGGERED_BY": "lee",
+            },
+            ("lee",),
+        ),
+        ({"AGENTCD_ACTOR": "lee"}, ()),  # on a workstation nobody started a run
+        ({"AGENTCD_TRIGGERED_BY": " lee  sam lee "}, ("lee", "sam")),
+    ],
+)
+def test_who_started_the_run(env: dict[str, str], triggered_by: tuple[str, ...]) -> None:
+    assert detect_ci(env).triggered_by == triggered_by

@@ -167,6 +167,19 @@ def _local_pipeline(prod_approval: str) -> str:
     return yaml.safe_dump(pipeline, sort_keys=False)
 
 
+def run_by_hand(environment: str, user: str, project: Project) -> tuple[str, ...]:
+    """What GitLab sets in a manual job that `user` runs: CI_JOB_MANUAL, and GITLAB_USER_LOGIN
+    as that user instead of the pipeline's (gitlab-ci-local sets neither per job, so they are
+    variables scoped to the job's environment, in a file git ignores beside the pipeline)."""
+    name = f"agentcd-manual-{environment}-{user}.yml"  # gitlab-ci-local reads it from its cwd
+    scoped = {
+        "CI_JOB_MANUAL": {"values": {environment: "true"}},
+        "GITLAB_USER_LOGIN": {"values": {environment: user}},
+    }
+    (project.path / name).write_text(yaml.safe_dump(scoped), encoding="utf-8")
+    return ("--variables-file", name)
+
+
 def edit_prod_by_hand(project: Project) -> None:
     live = project.state / "deployed" / "prod" / "support-triage.json"
     config = json.loads(live.read_text(encoding="utf-8"))
@@ -182,6 +195,7 @@ class Story:
     first_digests: dict[str, str]
     first_dotenv: str
     second: Pipeline
+    second_dotenv: str
     second_digests: dict[str, str]
     history_before_rollback: tuple[Deployment, ...]
     evals: tuple[EvalRecord, ...]
@@ -211,12 +225,13 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Story:
         instructions.write_text(instructions.read_text() + "\nSign every answer.\n")
         project.use_prod_approval("manual")
         project.commit("Sign answers\n\nSee merge request support/desk!43")
-        second = run(4343, "--variable", "GITLAB_USER_LOGIN=ana", "--manual", "agentcd-deploy-prod")
+        second = run(4343, *run_by_hand("prod", "ana", project), "--manual", "agentcd-deploy-prod")
+        second_dotenv = (project.path / "agentcd-build.env").read_text(encoding="utf-8")
         before, evals = project.open_ledger().history(), project.open_ledger().evals()
         prod_check = (project.path / "agentcd-verify-prod.json").read_bytes()
         edit_prod_by_hand(project)
         drift = run(4444, "--variable", "CI_PIPELINE_SOURCE=schedule")
-        rollback = run(4545, "--variable", "GITLAB_USER_LOGIN=lee", "agentcd-rollback-prod")
+        rollback = run(4545, *run_by_hand("prod", "lee", project), "agentcd-rollback-prod")
     return Story(
         project=project,
         gitlab=gitlab,
@@ -224,6 +239,7 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Story:
         first_digests=first_digests,
         first_dotenv=first_dotenv,
         second=second,
+        second_dotenv=second_dotenv,
         second_digests=project.build_digests(),
         history_before_rollback=before,
         evals=evals,
@@ -254,7 +270,9 @@ def test_the_deploy_components_run_in_promotion_order(story: Story) -> None:
 
 def test_the_digests_travel_by_dotenv_and_every_environment_runs_them(story: Story) -> None:
     pairs = " ".join(f"{n}={d}" for n, d in story.first_digests.items())
-    assert story.first_dotenv == f"AGENTCD_DIGESTS={pairs}\n"
+    # With the pipeline's user: in a manual job GITLAB_USER_LOGIN is whoever runs that job.
+    assert story.first_dotenv == f"AGENTCD_DIGESTS={pairs}\nAGENTCD_TRIGGERED_BY=local\n"
+    assert story.second_dotenv.endswith("\nAGENTCD_TRIGGERED_BY=local\n")
     first = {(r.agent, r.environment): r.artifact_digest for r in story.history_before_rollback
              if r.seq == 1}  # fmt: skip
     latest = {(r.agent, r.environment): r.artifact_digest for r in story.history_before_rollback}
@@ -334,6 +352,43 @@ def test_each_verify_job_records_a_check_of_what_its_environment_runs(story: Sto
     digest = "sha256:" + hashlib.sha256(story.prod_check).hexdigest()
     bound = {(e.agent, e.artifact_digest) for e in story.evals if e.report_digest == digest}
     assert bound == set(story.second_digests.items())
+
+
+@dataclass(frozen=True)
+class SelfApproved:
+    pipeline: Pipeline
+    history: tuple[Deployment, ...]
+
+
+@pytest.fixture(scope="module")
+def self_approved(tmp_path_factory: pytest.TempPathFactory) -> SelfApproved:
+    """`approval: manual`, and the user whose push started the pipeline runs the prod job."""
+    project = Project(tmp_path_factory.mktemp("gitlab-self-approval"))
+    project.use_prod_approval("manual")
+    project.commit("Approve prod by hand")
+    with serve(FakeGitLab()) as gitlab:
+        pipeline = project.run(
+            *("--variable", f"CI_API_V4_URL={gitlab.url}", "--variable", "CI_JOB_ID=4646"),
+            *("--variable", f"CI_JOB_TOKEN={JOB_TOKEN}", "--variable", "CI_PROJECT_ID=77"),
+            *("--variable", "GITLAB_CI=true", "--variable", "GITLAB_USER_LOGIN=lee"),
+            *run_by_hand("prod", "lee", project),
+            *("--manual", "agentcd-deploy-prod"),
+        )
+    return SelfApproved(pipeline, project.open_ledger().history())
+
+
+def test_whoever_started_the_pipeline_cannot_approve_prod_by_running_its_job(
+    self_approved: SelfApproved,
+) -> None:
+    results = self_approved.pipeline.results()
+    assert results["agentcd-deploy-test"] == "PASS" and results["agentcd-deploy-prod"] == "FAIL"
+    assert "agentcd-verify-prod" not in results
+    log = self_approved.pipeline.job_output("agentcd-deploy-prod")
+    assert (
+        "prod requires an approval by someone other than who started the run, and lee started it "
+        "and is its only approver" in log
+    )
+    assert {r.environment for r in self_approved.history} == {"dev", "test"}
 
 
 @dataclass(frozen=True)

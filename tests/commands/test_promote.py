@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from agentcd.core.deploy.ledger import Kind, Status
 from agentcd.core.evals.verdict import Verdict
 from tests.commands.deploying import (  # noqa: F401 (fixtures)
@@ -160,6 +162,33 @@ def test_prod_needs_an_approver_and_its_own_eval_verdict(cli, project: Path) -> 
     (record,) = history(project, "prod")
     assert record.approvers == ("lee",) and record.eval_verdict is Verdict.PASS
     assert live_file(project, "prod", "faq-bot")["bindings"] == {"policies_kb": "kb-prod-2026-10"}
+
+
+def test_who_started_the_run_cannot_be_prods_only_approver(
+    cli, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A GitLab `when: manual` prod job records whoever runs it as the approver, so the person
+    whose push started the pipeline could approve their own change: the gate refuses that."""
+    for env in ("dev", "test", "prod"):
+        record_passing_evals(project, env)
+    for env in ("dev", "test"):
+        assert cli("promote", "--env", env, "--agent", "faq-bot").code == 0
+    monkeypatch.setenv("AGENTCD_TRIGGERED_BY", "lee")
+    refused = cli("promote", "--env", "prod", "--agent", "faq-bot", "--approver", "LEE")
+    assert refused.code == 2, refused
+    assert (
+        "FAIL  approval: prod requires an approval by someone other than who started the run, "
+        "and LEE started it and is its only approver: another person must approve (review the "
+        "deployment, or run the manual job)"
+    ) in refused.out
+    assert history(project, "prod") == ()
+    args = ("--approver", "lee", "--approver", "rui", "--format", "json")
+    done = cli("promote", "--env", "prod", "--agent", "faq-bot", *args)
+    assert done.code == 0, done
+    checks = {c["name"]: c for c in json.loads(done.out)["agents"][0]["checks"]}
+    assert checks["approval"]["reason"] == "approved by rui (lee's own approval does not count)"
+    (record,) = history(project, "prod")
+    assert record.approvers == ("lee", "rui")  # the record keeps everyone who approved
 
 
 def test_an_eval_report_is_recorded_and_bound_to_its_digest(cli, project: Path) -> None:

@@ -157,6 +157,20 @@ def test_promoting_what_already_runs_is_a_no_op() -> None:
             "approval",
             "prod requires an approval and none is recorded (--approver)",
         ),
+        (
+            {"triggered_by": ("lee",)},
+            "approval",
+            "prod requires an approval by someone other than who started the run, and lee "
+            "started it and is its only approver: another person must approve (review the "
+            "deployment, or run the manual job)",
+        ),
+        (
+            {"approvers": ("Lee", "sam"), "triggered_by": ("ci-bot", "lee", "SAM")},
+            "approval",
+            "prod requires an approval by someone other than who started the run, and Lee, sam "
+            "started it and are its only approvers: another person must approve (review the "
+            "deployment, or run the manual job)",
+        ),
     ],
 )
 def test_each_refusal_names_its_check_and_reason(
@@ -213,6 +227,19 @@ def test_each_refusal_names_its_check_and_reason(
             "not required in prod",
         ),
         ({}, "approval", Outcome.PASS, "approved by lee"),
+        ({"triggered_by": ("ana",)}, "approval", Outcome.PASS, "approved by lee"),
+        (
+            {"approvers": ("lee", "rui"), "triggered_by": ("lee",)},
+            "approval",
+            Outcome.PASS,
+            "approved by rui (lee's own approval does not count)",
+        ),
+        (
+            {"environment": PROD.model_copy(update={"gate": Gate()}), "triggered_by": ("lee",)},
+            "approval",
+            Outcome.SKIP,
+            "not required in prod (lee's own approval does not count)",
+        ),
         (
             {"expected_digest": None},
             "digest",
@@ -236,6 +263,11 @@ def test_a_rollback_skips_order_eval_and_age_but_not_integrity_or_approval() -> 
     assert decide(gate_input(**rollback, approvers=())).decision is Decision.REFUSED
     tampered = decide(gate_input(**rollback, integrity_problem="x"))
     assert [c.name for c in tampered.refusals] == ["digest"]
+
+
+def test_a_rollback_its_starter_alone_approved_is_refused_too() -> None:
+    result = decide(gate_input(rollback_of=2, triggered_by=("lee",)))
+    assert [c.name for c in result.refusals] == ["approval"]
 
 
 def test_every_failing_check_is_reported_not_just_the_first() -> None:

@@ -24,7 +24,11 @@ def detect_ci(environ: Mapping[str, str] | None = None) -> CiContext:
         return _github(env)
     if env.get("GITLAB_CI") == "true":
         return _gitlab(env)
-    return CiContext(host=Host.LOCAL, actor=env.get("AGENTCD_ACTOR") or _local_user())
+    return CiContext(
+        host=Host.LOCAL,
+        actor=env.get("AGENTCD_ACTOR") or _local_user(),
+        triggered_by=_triggered_by(env),
+    )
 
 
 def secret(name: str, environ: Mapping[str, str] | None = None) -> str | None:
@@ -70,6 +74,7 @@ def _github(env: Mapping[str, str]) -> CiContext:
         default_branch=(event.get("repository") or {}).get("default_branch"),
         comment_author=env.get("AGENTCD_COMMENT_AUTHOR") or None,
         run_id=_number(run_id),
+        triggered_by=_triggered_by(env, "GITHUB_ACTOR", "GITHUB_TRIGGERING_ACTOR"),
         **change,
     )
 
@@ -137,7 +142,20 @@ def _gitlab(env: Mapping[str, str]) -> CiContext:
         comment_author=env.get("AGENTCD_COMMENT_AUTHOR") or None,
         fork=_is_gitlab_fork(env),
         job_id=_number(env.get("CI_JOB_ID")),
+        # In a manual job GITLAB_USER_LOGIN is whoever ran the job, not who started the pipeline
+        # (docs.gitlab.com/ci/variables/predefined_variables); the deploy component passes the
+        # pipeline's user on from its build job as AGENTCD_TRIGGERED_BY.
+        triggered_by=_triggered_by(
+            env, *(() if env.get("CI_JOB_MANUAL") == "true" else ("GITLAB_USER_LOGIN",))
+        ),
     )
+
+
+def _triggered_by(env: Mapping[str, str], *names: str) -> tuple[str, ...]:
+    """Who started the run: the host's variables `names`, then AGENTCD_TRIGGERED_BY's logins
+    (whitespace-separated), each once."""
+    found = [env.get(name, "") for name in names] + env.get("AGENTCD_TRIGGERED_BY", "").split()
+    return tuple(dict.fromkeys(login for login in found if login))
 
 
 def _is_gitlab_fork(env: Mapping[str, str]) -> bool:

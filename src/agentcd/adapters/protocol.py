@@ -71,6 +71,8 @@ class CiContext:
     """GITHUB_RUN_ID: this workflow run (whose environment approvals are read)."""
     job_id: int | None = None
     """CI_JOB_ID: this GitLab job (whose environment deployment holds the approvals)."""
+    triggered_by: tuple[str, ...] = ()
+    """Who started the run (and AGENTCD_TRIGGERED_BY): the gate does not count them as approvers."""
 
 
 class Repository(Protocol):

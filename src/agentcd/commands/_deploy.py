@@ -52,6 +52,7 @@ def execute(
         evals=svc.ledger.evals() + svc.unrecorded_evals,
         approvers=who.approvers,
         now=svc.clock() if any(seen.pending for seen in observed) else None,
+        triggered_by=who.triggered_by,
     )
     cases = list(zip(proposals, observed, strict=True))
     decided = decide_all(cases, ctx, dry_run=dry_run, refused=refused)

@@ -107,12 +107,14 @@ def find_environment(project: Project, name: str) -> tuple[Environment, str | No
 class Identity:
     actor: str
     approvers: tuple[str, ...]
+    triggered_by: tuple[str, ...] = ()  # who started the run: not an approver on their own
 
 
 def identity(svc: Services, actor: str | None, approvers: tuple[str, ...]) -> Identity:
-    """The actor, and the approvers given (`--approver`) with those the CI host recorded."""
+    """The actor, the approvers given (`--approver`) with those the CI host recorded, and who
+    started the run (the CI context: its triggering user and AGENTCD_TRIGGERED_BY)."""
     named = tuple(dict.fromkeys((*approvers, *svc.approvers)))
-    return Identity(actor=actor or svc.ci.actor, approvers=named)
+    return Identity(actor=actor or svc.ci.actor, approvers=named, triggered_by=svc.ci.triggered_by)
 
 
 def stored_bundle(ledger: Ledger, digest: str, agent: str) -> Bundle:

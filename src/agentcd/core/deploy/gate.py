@@ -67,6 +67,7 @@ class GateInput:
     approvers: tuple[str, ...]
     rollback_of: int | None = None  # set when restoring that seq: order, eval, age don't apply
     live_matches: bool = True  # False when the platform no longer runs `current` as recorded
+    triggered_by: tuple[str, ...] = ()  # who started the run: their own approval does not count
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,13 +232,29 @@ def check_age(inp: GateInput) -> CheckResult:
 
 
 def check_approval(inp: GateInput) -> CheckResult:
-    need = inp.environment.gate.approval
-    if inp.approvers:
-        return _result(CheckName.APPROVAL, Outcome.PASS, "approved by " + ", ".join(inp.approvers))
-    if need is Requirement.REQUIRED:
-        return _result(
-            CheckName.APPROVAL,
-            Outcome.FAIL,
-            f"{inp.environment.name} requires an approval and none is recorded (--approver)",
-        )
-    return _result(CheckName.APPROVAL, Outcome.SKIP, f"not required in {inp.environment.name}")
+    """Someone must approve where the gate requires it, and not the person who started the run
+    alone: GitHub's "prevent self-review" and GitLab's rule for deployment approvals, kept here
+    for every host (a GitLab `when: manual` job records whoever runs it as the approver)."""
+    env = inp.environment.name
+    own = {name.casefold() for name in inp.triggered_by}
+    mine = [a for a in inp.approvers if a.casefold() in own]
+    others = [a for a in inp.approvers if a.casefold() not in own]
+    uncounted = f" ({', '.join(mine)}'s own approval does not count)" if mine else ""
+    if others:
+        reason = f"approved by {', '.join(others)}{uncounted}"
+        return _result(CheckName.APPROVAL, Outcome.PASS, reason)
+    if inp.environment.gate.approval is not Requirement.REQUIRED:
+        return _result(CheckName.APPROVAL, Outcome.SKIP, f"not required in {env}{uncounted}")
+    if mine:
+        return _result(CheckName.APPROVAL, Outcome.FAIL, _self_approved(env, mine))
+    reason = f"{env} requires an approval and none is recorded (--approver)"
+    return _result(CheckName.APPROVAL, Outcome.FAIL, reason)
+
+
+def _self_approved(env: str, mine: list[str]) -> str:
+    only = "is its only approver" if len(mine) == 1 else "are its only approvers"
+    return (
+        f"{env} requires an approval by someone other than who started the run, and "
+        f"{', '.join(mine)} started it and {only}: another person must approve (review the "
+        "deployment, or run the manual job)"
+    )

@@ -71,6 +71,7 @@ class Context:
     evals: tuple[EvalRecord, ...]
     approvers: tuple[str, ...]
     now: datetime | None  # read only when an agent has an unfinished deployment to settle
+    triggered_by: tuple[str, ...] = ()  # who started the run: not an approver on their own
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +164,7 @@ def decide_one(proposal: Proposal, seen: Observed, ctx: Context) -> AgentOutcome
         approvers=ctx.approvers,
         rollback_of=proposal.rollback_of,
         live_matches=current is None or seen.live is None or runs_as_recorded(current, seen.live),
+        triggered_by=ctx.triggered_by,
     )
     result = _with_stuck(decide(inp), settlement.check if settlement else None)
     return AgentOutcome(
