@@ -1,10 +1,11 @@
 """The plan action end to end under `act`: a pull request's sticky comment on a loopback GitHub.
 
-The caller `workflows/github-pull-request.yml` runs the reusable pull-request workflow, which
-checks out the repository and runs `actions/plan`. The ledger is filled with the CLI first
-(every agent promoted to dev); the pull request changes one agent. The fake GitHub (the
-CI-packaging fake, plus the issue-comment endpoints PyGithub calls) records what was posted.
-A second run with nothing changed must read only.
+The caller `workflows/github-pull-request.yml` runs the reusable pull-request workflow: its
+`eval` job runs the eval gate on the pull request's code with a read-only token and uploads the
+report, and its `plan` job, the only one that may write, runs `actions/plan` with that report.
+The ledger is filled with the CLI first (every agent promoted to dev); the pull request changes
+one agent. The fake GitHub (the CI-packaging fake, plus the issue-comment endpoints PyGithub
+calls) records what was posted. A second run with nothing changed must read only.
 """
 
 from __future__ import annotations
@@ -154,7 +155,7 @@ def planned(tmp_path_factory: pytest.TempPathFactory) -> Planned:
 def test_the_workflow_succeeds(planned: Planned) -> None:
     for run in (planned.first, planned.second):
         assert run.code == 0, run.log()[-4000:]
-        assert set(run.job_results().values()) == {"success"}
+        assert run.job_results() == {"eval": "success", "plan": "success"}
 
 
 def test_one_comment_is_posted_for_the_head(planned: Planned) -> None:
@@ -173,7 +174,8 @@ def test_one_comment_is_posted_for_the_head(planned: Planned) -> None:
         "| prod | — | — | — not deployed | after test, with a passing eval and an approval |"
         in body
     )
-    # The eval gate ran in the workflow, paired against the base, and its report is in the comment.
+    # The eval gate ran in its own job, paired against the base; its report, passed on as an
+    # artifact, is in the comment the plan job wrote.
     assert "(base 4/4)" in body
     assert "new failures: none" in body
 

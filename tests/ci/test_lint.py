@@ -138,6 +138,61 @@ def test_workflows_grant_nothing_by_default_and_limit_every_job(path: Path) -> N
         assert "uses" in job or "timeout-minutes" in job, name
 
 
+# Steps that only move data: a checkout, an artifact, and the plan action, which parses the
+# definitions as data and runs nothing from them (docs/hosts.md, "Fork pull requests").
+DATA_ONLY = re.compile(
+    r"actions/(checkout|upload-artifact|download-artifact)@[0-9a-f]{40}|\$/actions/plan"
+)
+SAME_REPOSITORY = "github.event.pull_request.head.repo.full_name == github.repository"
+
+
+def _events(doc: Any) -> set[str]:
+    on = doc.get(True, doc.get("on"))  # YAML 1.1 reads the key `on` as true
+    return {on} if isinstance(on, str) else set(on)
+
+
+def _pull_request_jobs() -> dict[tuple[str, str], dict[str, Any]]:
+    """Every job that runs for a pull request and checks it out: the callers' jobs on
+    `pull_request`, and the jobs of the reusable workflows they call."""
+    jobs: dict[tuple[str, str], dict[str, Any]] = {}
+    for path in [*CALLERS, *REUSABLE]:
+        doc = _load(path)
+        if not {"pull_request", "pull_request_target"} & _events(doc):
+            continue
+        for name, job in doc["jobs"].items():
+            called = OURS.fullmatch(job.get("uses", ""))
+            workflows = [(_load(ROOT / called.group(1)), called.group(1))] if called else []
+            jobs |= {(where, n): j for d, where in workflows for n, j in d["jobs"].items()}
+            jobs[(_name(path), name)] = job
+    checks_out = "actions/checkout@"
+    return {k: j for k, j in jobs.items() if any(checks_out in s.get("uses", "") for s in
+                                                  j.get("steps", []))}  # fmt: skip
+
+
+def _runs_pull_request_code(job: dict[str, Any]) -> bool:
+    return any(not DATA_ONLY.fullmatch(step.get("uses", "")) for step in job["steps"])
+
+
+def test_no_job_that_runs_pull_request_code_holds_a_token_that_can_write() -> None:
+    """The head's code (agents, tools, eval suites) runs only in jobs whose token can only read,
+    and no step there is handed a token or, on a fork's code, a secret; the job that comments
+    runs nothing but data-only steps."""
+    running = {k: j for k, j in _pull_request_jobs().items() if _runs_pull_request_code(j)}
+    for where, job in running.items():
+        assert set(job["permissions"].values()) <= {"read", "none"}, where
+        for step in job["steps"]:
+            text = yaml.safe_dump(step)
+            assert "github.token" not in text and "secrets.GITHUB_TOKEN" not in text, step
+            if "github-token" in step.get("with", {}):
+                assert step["with"]["github-token"] == "", step
+            guards = f"{job.get('if', '')} {step.get('if', '')}"
+            assert "secrets." not in text or SAME_REPOSITORY in guards, step
+    assert set(running) == {(".github/workflows/pull-request.yml", "eval")}
+    writing = {k for k, j in _pull_request_jobs().items() if "write" in j["permissions"].values()}
+    assert writing == {(".github/workflows/pull-request.yml", "plan")}
+    assert writing.isdisjoint(running)
+
+
 def test_each_deploy_job_is_protected_and_serialized_per_environment() -> None:
     jobs = _load(ROOT / ".github" / "workflows" / "deploy.yml")["jobs"]
     for i in range(3):
