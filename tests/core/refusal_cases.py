@@ -87,6 +87,14 @@ def both(*edits: Edit) -> Edit:
     return edit
 
 
+REPEAT = "(write the values out instead of repeating them through aliases)"
+
+
+def _string_bomb() -> str:
+    """760 KB: one 700 KB string named 15,000 times, 10 GB once written out."""
+    return 'a: &a "' + "A" * 700_000 + '"\nb: [' + ", ".join(["*a"] * 15_000) + "]\n"
+
+
 def _bomb() -> str:
     doc = 'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'
     for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
@@ -198,6 +206,31 @@ REFUSALS = [
         "agentcd.yaml: agents[0]: '../*/agent.yaml' leaves the project folder; "
         "write globs relative to it",
     ),
+    # what a commit would not carry
+    Refusal(
+        "symlink into .git",
+        both(
+            write(".git/config", "[http]\n\textraheader = AUTHORIZATION: basic eC1hY2Nlc3M=\n"),
+            symlink("agents/support-triage/instructions.md", "../../.git/config"),
+        ),
+        INSTR + "'instructions.md' leads to '.git/config' through the symlink "
+        "agents/support-triage/instructions.md -> ../../.git/config: inside .git, git's own "
+        "files, where the checkout's credentials can be; a definition may not read it "
+        "(reference a file of the project instead)",
+    ),
+    Refusal(
+        "reference into .agentcd",
+        both(
+            write(".agentcd/deployed/prod/notes.md", "x"),
+            replace(
+                TRIAGE, "{file: instructions.md}", "{file: ../../.agentcd/deployed/prod/notes.md}"
+            ),
+        ),
+        INSTR
+        + "'../../.agentcd/deployed/prod/notes.md' leads to '.agentcd/deployed/prod/notes.md': "
+        "inside .agentcd, agentcd's own state (ledger, caches, deployed configurations); a "
+        "definition may not read it (reference a file of the project instead)",
+    ),
     # sizes and shapes
     Refusal(
         "file over the size cap",
@@ -208,8 +241,12 @@ REFUSALS = [
     Refusal(
         "alias bomb",
         write(FAQ, _bomb()),
-        f"{FAQ}: aliases expand to more than 200000 values or {MAX_DEPTH} levels "
-        "(write the values out instead of nesting aliases)",
+        f"{FAQ}: line 6, column 12: aliases expand to more than 200000 values {REPEAT}",
+    ),
+    Refusal(
+        "string alias bomb",
+        write(FAQ, _string_bomb()),
+        f"{FAQ}: line 2, column 49: aliases expand to more than 8388608 bytes of text {REPEAT}",
     ),
     Refusal(
         "deep nesting",

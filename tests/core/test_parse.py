@@ -6,7 +6,14 @@ import tracemalloc
 
 import pytest
 
-from agentcd.core.definition.parse import MAX_DEPTH, decode_text, parse_yaml, split_frontmatter
+from agentcd.core.definition.parse import (
+    MAX_DEPTH,
+    MAX_EXPANDED_BYTES,
+    MAX_NODES,
+    decode_text,
+    parse_yaml,
+    split_frontmatter,
+)
 from agentcd.errors import DefinitionError
 
 PLAIN_DATA = "definitions are plain data (mappings, lists, strings, numbers, booleans, null)"
@@ -155,30 +162,95 @@ def _billion_laughs(levels: int) -> str:
     return doc
 
 
-ALIAS_LIMIT = (
-    "x.yaml: aliases expand to more than 200000 values or 64 levels "
-    "(write the values out instead of nesting aliases)"
-)
+REPEAT = "(write the values out instead of repeating them through aliases)"
+VALUES = f"aliases expand to more than 200000 values {REPEAT}"
+TEXT = f"aliases expand to more than 8388608 bytes of text {REPEAT}"
 
 
-def test_an_alias_bomb_fails_fast_in_bounded_memory() -> None:
-    bomb = _billion_laughs(9)  # 9**10 strings once expanded: about 3.5 billion
-    assert len(bomb) < 1000
+def _string_bomb(repeats: int = 15_000) -> str:
+    """760 KB: one 700 KB string named 15,000 times, 10 GB of text once written out."""
+    return 'a: &a "' + "A" * 700_000 + '"\nb: [' + ", ".join(["*a"] * repeats) + "]\n"
+
+
+def _merge_bomb(merges: int = 10_000) -> str:
+    """530 KB: a mapping of 40,000 keys merged into 10,000 others (each merge copies them)."""
+    keys = "".join(f"  k{i}: 1\n" for i in range(40_000))
+    return "b: &b\n" + keys + "l:\n" + "  - {<<: *b}\n" * merges
+
+
+def _peak_while_refused(text: str) -> tuple[str, int]:
     tracemalloc.start()
     try:
         with pytest.raises(DefinitionError) as e:
-            parse_yaml(bomb, path="x.yaml")
+            parse_yaml(text, path="x.yaml")
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert str(e.value) == ALIAS_LIMIT
-    assert peak < 10 * 1024 * 1024
+    return str(e.value), peak
+
+
+@pytest.mark.parametrize(
+    ("bomb", "message", "peak_mib"),
+    [
+        # 9**10 strings once expanded: about 3.5 billion; refused at the first alias of `f`
+        (_billion_laughs(9), f"x.yaml: line 6, column 12: {VALUES}", 2),
+        # 12 repetitions pass 8 MiB: the 12th alias, in column 5 + 11 * len("*a, ")
+        (_string_bomb(), f"x.yaml: line 2, column 49: {TEXT}", 5),
+        # each merge adds 40,001 values: the 5th passes 200,000
+        (_merge_bomb(), f"x.yaml: line {40_002 + 5}, column 10: {VALUES}", 20),
+    ],
+    ids=["nested lists", "one long string", "merged mappings"],
+)
+def test_an_alias_bomb_fails_fast_in_bounded_memory(bomb: str, message: str, peak_mib: int) -> None:
+    assert len(bomb) < 800_000
+    refused, peak = _peak_while_refused(bomb)
+    assert refused == message
+    assert peak < peak_mib * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("anchor", "aliases", "refused"),
+    [
+        ("A" * 1024 * 1024, 8, False),  # exactly the limit: 8 MiB
+        ("A" * 1024 * 1024, 9, True),
+        ("\u00e9" * 512 * 1024, 8, False),  # UTF-8 bytes, not characters: 2 bytes each
+        ("\u00e9" * 512 * 1024 + "x", 8, True),
+        ("\U0001f600" * 256 * 1024, 9, True),  # 4 bytes each
+    ],
+)
+def test_the_text_budget_counts_utf8_bytes_each_time_an_alias_repeats(
+    anchor: str, aliases: int, refused: bool
+) -> None:
+    doc = f'a: &a "{anchor}"\nb: [' + ", ".join(["*a"] * aliases) + "]\n"
+    if not refused:
+        assert parse_yaml(doc, path="x.yaml")["b"] == [anchor] * aliases
+        return
+    with pytest.raises(DefinitionError) as e:
+        parse_yaml(doc, path="x.yaml")
+    assert str(e.value).endswith(TEXT)
+
+
+def test_keys_count_as_text() -> None:
+    key = "k" * (MAX_EXPANDED_BYTES // 4)  # four repetitions fill the budget exactly
+    doc = f"a: &a\n  ? {key}\n  : 1\nb: [*a, *a, *a, *a]\n"
+    assert len(parse_yaml(doc, path="x.yaml")["b"]) == 4
+    with pytest.raises(DefinitionError) as e:
+        parse_yaml(doc + "c: *a\n", path="x.yaml")
+    assert str(e.value) == f"x.yaml: line 5, column 4: {TEXT}"
+
+
+def test_values_written_out_count_only_once_for_the_budget() -> None:
+    """Literal values are bounded by the file size; only what aliases add is budgeted."""
+    doc = "a: [" + ", ".join(["1"] * (MAX_NODES + 10)) + "]\n"
+    assert len(parse_yaml(doc, path="x.yaml")["a"]) == MAX_NODES + 10
 
 
 def test_a_recursive_alias_is_refused() -> None:
     with pytest.raises(DefinitionError) as e:
         parse_yaml("a: &a [1, *a]\n", path="x.yaml")
-    assert str(e.value) == ALIAS_LIMIT
+    assert str(e.value) == (
+        "x.yaml: line 1, column 11: the alias *a is inside the value it names (a recursive alias)"
+    )
 
 
 def test_small_alias_reuse_is_accepted() -> None:
@@ -228,7 +300,19 @@ def test_aliases_cannot_build_depth_past_the_limit() -> None:
     doc = f"a: &a {'[' * half}1{']' * half}\nb: {'[' * half}*a{']' * half}\n"
     with pytest.raises(DefinitionError) as e:
         parse_yaml(doc, path="x.yaml")
-    assert str(e.value) == ALIAS_LIMIT
+    assert str(e.value) == (
+        f"x.yaml: line 2, column {4 + half}: aliases nest the document deeper than 64 levels "
+        f"{REPEAT}"
+    )
+
+
+def test_aliases_may_fill_the_depth_exactly() -> None:
+    half = MAX_DEPTH // 2  # `b` is inside the document's mapping: one level more
+    doc = f"a: &a {'[' * half}1{']' * half}\nb: {'[' * (half - 1)}*a{']' * (half - 1)}\n"
+    data = parse_yaml(doc, path="x.yaml")["b"]
+    for _ in range(MAX_DEPTH - 1):
+        (data,) = data
+    assert data == 1
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,8 @@
 
 Only JSON-shaped values come out (mappings with string keys, lists, strings, numbers,
 booleans, null): what each scalar means is agentcd's rule (yamlscalar.py), not the parser's.
-Tags that build objects, duplicate keys and alias expansions past a node budget are refused;
-dates stay strings.
+Tags that build objects, duplicate keys and aliases expanding past a budget of values, bytes
+of text or nesting levels are refused; dates stay strings.
 """
 
 from __future__ import annotations
@@ -14,12 +14,19 @@ from typing import Any
 
 import yaml
 
-from agentcd.core.definition.yamlstream import Document, build_document
+from agentcd.core.definition.yamlalias import Limits
+from agentcd.core.definition.yamlstream import build_document
 from agentcd.errors import DefinitionError
 
-MAX_NODES = 200_000  # expanded nodes per document: far above real definitions, far below a bomb
+MAX_NODES = 200_000  # values aliases may add: far above real definitions, far below a bomb
+# Text aliases may add (UTF-8 bytes of keys and strings, each time an alias repeats them): 8
+# files at the size cap. Aliases share one string in memory, but every later step (canonical
+# JSON, the digest, a bundle) writes each repetition out: one 700 KB string aliased 15,000
+# times is 10 GB there.
+MAX_EXPANDED_BYTES = 8 * 1024 * 1024
 # Nesting levels: deep JSON Schemas need ~20; the YAML parsers recurse (and crash) past ~1000.
 MAX_DEPTH = 64
+_LIMITS = Limits(max_depth=MAX_DEPTH, max_nodes=MAX_NODES, max_bytes=MAX_EXPANDED_BYTES)
 _BOM = "\ufeff"
 
 
@@ -59,15 +66,13 @@ def parse_yaml(text: str, *, path: str) -> Any:
             raise _definition_error(exact, path, text) from exact
     except yaml.YAMLError as e:
         raise _definition_error(e, path, text) from e
-    if document.aliased or document.events > MAX_NODES:  # else nesting was checked as it parsed
-        _check_size(document.data, path=path)
-    return document.data
+    return document
 
 
-def _build(loader_type: type[yaml.SafeLoader], text: str) -> Document:
+def _build(loader_type: type[yaml.SafeLoader], text: str) -> Any:
     loader = loader_type(text)  # only its parser runs: yamlstream builds plain data itself
     try:
-        return build_document(loader, max_depth=MAX_DEPTH)
+        return build_document(loader, limits=_LIMITS)
     finally:
         loader.dispose()
 
@@ -87,26 +92,6 @@ def _definition_error(e: yaml.YAMLError, path: str, text: str) -> DefinitionErro
     if not isinstance(e, yaml.constructor.ConstructorError):
         problem = f"invalid YAML: {problem}"
     return DefinitionError(path, where, str(problem))
-
-
-def _check_size(data: Any, *, path: str) -> None:
-    """Refuse documents whose aliases expand past MAX_NODES (a 'billion laughs') or MAX_DEPTH."""
-    budget = MAX_NODES
-    stack = [(data, 0)]
-    while stack:
-        item, depth = stack.pop()
-        budget -= 1
-        if budget < 0 or depth > MAX_DEPTH:
-            raise DefinitionError(
-                path,
-                "",
-                f"aliases expand to more than {MAX_NODES} values or {MAX_DEPTH} levels "
-                "(write the values out instead of nesting aliases)",
-            )
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
 
 
 _FRONTMATTER = re.compile(r"\A---\n(.*?\n)---\n", re.DOTALL)

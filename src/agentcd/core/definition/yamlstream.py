@@ -5,7 +5,8 @@ composer recurses (a segfault on deep nesting). Here collections are built as th
 arrive; nesting depth, string keys, duplicate keys and `<<` merges are checked on the way, and
 scalars get their values from agentcd's own rules (yamlscalar.py), never from the parser's.
 Only plain data can come out: any tag but the core scalar, mapping and sequence tags is refused.
-Aliases share the anchored object, as PyYAML's constructor does.
+Aliases share the anchored object, as PyYAML's constructor does; what they expand to is charged
+as they come (yamlalias.py), and an alias inside the collection it names is refused.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
 
 from agentcd.core.definition import yamlscalar
+from agentcd.core.definition.yamlalias import Expansion, Limits
 from agentcd.core.definition.yamlscalar import ScalarError
 
 _MAP = "tag:yaml.org,2002:map"
@@ -41,18 +43,10 @@ class _Open:
     key: Any = _NO_KEY
     seen: set[str] | None = None
     merges: list[dict[str, Any]] | None = None
+    anchor: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Document:
-    """A document's plain data; `events` is at least the number of values written in it."""
-
-    data: Any
-    events: int
-    aliased: bool
-
-
-def build_document(loader: Any, *, max_depth: int) -> Document:
+def build_document(loader: Any, *, limits: Limits) -> Any:
     """The one document in `loader`'s stream as plain data (None when the stream is empty).
 
     `loader` is a PyYAML loader instance (C or Python); only its parser is used.
@@ -60,8 +54,8 @@ def build_document(loader: Any, *, max_depth: int) -> Document:
     loader.get_event()  # stream start
     start = loader.get_event()
     if isinstance(start, yaml.StreamEndEvent):
-        return Document(None, events=0, aliased=False)
-    document = _build(loader, max_depth)
+        return None
+    document = _build(loader, limits)
     end = loader.get_event()
     if not isinstance(end, yaml.StreamEndEvent):
         raise ComposerError(
@@ -73,36 +67,55 @@ def build_document(loader: Any, *, max_depth: int) -> Document:
     return document
 
 
-def _build(loader: Any, max_depth: int) -> Document:
+def _build(loader: Any, limits: Limits) -> Any:
     anchors: dict[str, Any] = {}
+    unfinished: set[str] = set()  # anchors of collections still open
+    expansion = Expansion(limits)
     stack: list[_Open] = []
     value: Any = None
-    events = 0
-    aliased = False
     while True:
         event = loader.get_event()
         kind = type(event)
-        events += 1
         if kind is yaml.ScalarEvent:
             value, mark = _scalar(event, stack), event.start_mark
             if event.anchor is not None:
-                _anchor(anchors, event, value)
+                _anchor(anchors, event, value, expansion)
         elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-            stack.append(_open(event, depth=len(stack), max_depth=max_depth))
+            stack.append(_open(event, depth=len(stack), max_depth=limits.max_depth))
             if event.anchor is not None:
-                _anchor(anchors, event, stack[-1].value)
+                _anchor(anchors, event, stack[-1].value, expansion)
+                stack[-1].anchor = event.anchor
+                unfinished.add(event.anchor)
             continue
         elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
             frame = stack.pop()
             value, mark = _close(frame), frame.mark
+            if frame.anchor is not None:
+                unfinished.discard(frame.anchor)
         elif kind is yaml.AliasEvent:
-            if event.anchor not in anchors:
-                raise ComposerError(None, None, "found undefined alias", event.start_mark)
-            value, mark, aliased = anchors[event.anchor], event.start_mark, True
+            value, mark = _alias(event, anchors, unfinished, expansion, depth=len(stack))
         else:  # document end
-            return Document(value, events=events, aliased=aliased)
+            return value
         if stack:
             _add(stack[-1], value, mark)
+
+
+def _alias(
+    event: Any, anchors: dict[str, Any], unfinished: set[str], expansion: Expansion, *, depth: int
+) -> tuple[Any, Any]:
+    """The anchored value an alias names, charged to the expansion budget."""
+    mark = event.start_mark
+    if event.anchor not in anchors:
+        raise ComposerError(None, None, "found undefined alias", mark)
+    if event.anchor in unfinished:
+        problem = f"the alias *{event.anchor} is inside the value it names (a recursive alias)"
+        raise ConstructorError(None, None, problem, mark)
+    value = anchors[event.anchor]
+    passed = expansion.charge(value, depth=depth)
+    if passed is not None:
+        problem = f"{passed} (write the values out instead of repeating them through aliases)"
+        raise ConstructorError(None, None, problem, mark)
+    return value, mark
 
 
 def _scalar(event: Any, stack: list[_Open]) -> Any:
@@ -149,12 +162,13 @@ def _refused(tag: str, kind: str, mark: Any) -> ConstructorError:
     )
 
 
-def _anchor(anchors: dict[str, Any], event: Any, value: Any) -> None:
+def _anchor(anchors: dict[str, Any], event: Any, value: Any, expansion: Expansion) -> None:
     if event.anchor in anchors:
         raise ComposerError(
             None, None, f"found duplicate anchor {event.anchor!r}", event.start_mark
         )
     anchors[event.anchor] = value
+    expansion.anchor(value)
 
 
 def _add(frame: _Open, value: Any, mark: Any) -> None:
