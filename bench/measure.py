@@ -6,7 +6,9 @@ Each run waits for its child with `os.wait4`, which reports that one child's res
 
 from __future__ import annotations
 
+import functools
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -53,11 +55,22 @@ def agentcd_argv() -> list[str]:
     return [found] if found else [sys.executable, "-m", "agentcd"]
 
 
-def run_once(argv: Sequence[str], *, cwd: Path) -> Run:
-    """Run `argv` to completion; stdout is kept, stderr passes through."""
+def run_once(
+    argv: Sequence[str], *, cwd: Path, max_memory_mb: int | None = None, quiet: bool = False
+) -> Run:
+    """Run `argv` to completion; stdout is kept, stderr passes through (unless `quiet`). With
+    `max_memory_mb`, the child's address space is capped there (a runaway fails, not swaps)."""
+    cap = None if max_memory_mb is None else functools.partial(_cap_memory, max_memory_mb)
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
-        proc = subprocess.Popen(list(argv), cwd=cwd, stdout=out, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            stdout=out,
+            stderr=subprocess.DEVNULL if quiet else None,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=cap,
+        )
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
@@ -66,6 +79,11 @@ def run_once(argv: Sequence[str], *, cwd: Path) -> Run:
     # Linux reports ru_maxrss in kilobytes (macOS in bytes).
     scale = 1 / (1024 * 1024) if sys.platform == "darwin" else 1 / 1024
     return Run(wall=wall, max_rss_mb=usage.ru_maxrss * scale, code=proc.returncode, out=data)
+
+
+def _cap_memory(megabytes: int) -> None:
+    limit = megabytes * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 def measure(label: str, argv: Sequence[str], *, cwd: Path, runs: int, warmup: int = 1) -> Stats:
