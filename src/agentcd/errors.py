@@ -6,6 +6,14 @@ from __future__ import annotations
 class AgentcdError(Exception):
     """A problem the user can fix: bad input, bad config, an API or platform refusal."""
 
+    exit_code = 1  # `ExitCode.ERROR`
+
+
+class Busy(AgentcdError):
+    """Another run holds what this one needs (an environment's lease): a refusal, not a fault."""
+
+    exit_code = 2  # `ExitCode.NO`
+
 
 class DefinitionError(AgentcdError):
     """A definition, project file or eval suite is invalid; the message names file and field."""

@@ -29,18 +29,30 @@ def edges(project_dir: Path) -> Edges:
     from agentcd.adapters.eval_runner import open_runner
     from agentcd.adapters.hosts import connect
 
+    opened: list[Ledger] = []
+
+    def ledger(config: LedgerConfig, ci: CiContext) -> Ledger:
+        opened.append(open_ledger(project_dir, config, ci))
+        return opened[-1]
+
+    def close() -> None:  # SQLite folds its write-ahead log back into the one ledger file
+        for book in opened:
+            if isinstance(book, SqliteLedger):
+                book.close()
+
     return Edges(
         project_dir=project_dir,
         repository=GitRepository(project_dir),
         detect_ci=cache(detect_ci),
         clock=clock.utc_now,
-        open_ledger=lambda config, ci: open_ledger(project_dir, config, ci),
+        open_ledger=ledger,
         open_platform=lambda project, environment: open_platform(project_dir, project, environment),
         connect=connect,
         make_invoker=make_invoker,
         make_judge=make_judge,
         open_runner=open_runner,
         rooted_at=edges,
+        close=close,
     )
 
 

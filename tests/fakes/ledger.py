@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 
-from agentcd.adapters.ledger.protocol import SequenceTaken
+from agentcd.adapters.ledger.protocol import LeaseHeld, SequenceTaken
 from agentcd.core.definition.bundle import Bundle
+from agentcd.core.deploy.lease import Lease
 from agentcd.core.deploy.ledger import Deployment, EvalRecord, Status
 
 
@@ -16,6 +17,7 @@ class FakeLedger:
         self.records: dict[tuple[str, str, int], Deployment] = {}
         self.bundles: dict[str, Bundle] = {}
         self.eval_records: list[EvalRecord] = []
+        self.leases: dict[str, Lease] = {}
 
     def append(self, record: Deployment) -> None:
         key = (record.agent, record.environment)
@@ -72,5 +74,23 @@ class FakeLedger:
     def evals(self, *, agent: str | None = None) -> tuple[EvalRecord, ...]:
         return tuple(r for r in self.eval_records if agent is None or r.agent == agent)
 
-    def batch(self) -> AbstractContextManager[None]:
-        return nullcontext()
+    def take_lease(self, lease: Lease, *, now: datetime, dead: str | None = None) -> None:
+        held = self.leases.get(lease.environment)
+        if held is not None and held.blocks(lease.token, now, dead=dead):
+            raise LeaseHeld(held)
+        self.leases[lease.environment] = lease
+
+    def release_lease(self, environment: str, token: str) -> None:
+        held = self.leases.get(environment)
+        if held is not None and held.token == token:
+            del self.leases[environment]
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """All of the block's writes, or none of them when it raises."""
+        saved = (dict(self.records), dict(self.bundles), list(self.eval_records))
+        try:
+            yield
+        except BaseException:
+            self.records, self.bundles, self.eval_records = saved
+            raise

@@ -155,3 +155,4 @@ class Edges:
     make_judge: JudgeFactory
     open_runner: TrialRunnerFactory  # runs eval trials: threads, retries, budget, the cache
     rooted_at: Callable[[Path], Edges]  # the same edges for another project folder
+    close: Callable[[], None] = lambda: None  # after the command: what was opened is closed

@@ -11,6 +11,8 @@ import click
 
 from agentcd.adapters.protocol import Edges, Repository
 from agentcd.core.definition.load import Workspace, load_workspace
+from agentcd.render.github_actions import fence_commands
+from agentcd.render.inert import log
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -22,10 +24,12 @@ def open_workspace(repository: Repository, rev: str | None) -> Iterator[Workspac
         yield load_workspace(tree)
 
 
-def write_output(text: str, output: Path | None) -> None:
-    """Write to `--output PATH` when given, else stdout."""
+def write_output(text: str, output: Path | None, *, fence: bool = False) -> None:
+    """Write to `--output PATH` when given, else stdout, where it may be a CI log: inert there
+    (`render.inert.log`), and with `fence` also inside `::stop-commands::` (GitHub Actions)."""
     if output is None:
-        click.echo(text, nl=not text.endswith("\n"))
+        shown = fence_commands(log(text)) if fence else log(text)
+        click.echo(shown, nl=not shown.endswith("\n"))
         return
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text, encoding="utf-8")
@@ -57,6 +61,7 @@ def edges(ctx: click.Context) -> Edges:
     found = root.meta.get(_EDGES)
     if found is None:
         found = root.meta[_EDGES] = root.obj()
+        root.call_on_close(found.close)
     if not isinstance(found, Edges):
         raise TypeError("agentcd commands run under the agentcd group, which sets their edges")
     return found

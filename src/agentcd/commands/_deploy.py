@@ -10,19 +10,28 @@ number its gate was decided for), applied and finished in turn.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import os
+import random
+import socket
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
+from datetime import UTC, datetime
 from functools import cache
 
-from agentcd.adapters.ledger.protocol import LedgerError, SequenceTaken
+from agentcd.adapters.ledger.protocol import LeaseHeld, LedgerError, SequenceTaken
 from agentcd.adapters.platforms.protocol import PlatformError, Rendered
 from agentcd.commands._services import Identity, Services
 from agentcd.core.deploy.drift import config_digest
 from agentcd.core.deploy.gate import Ancestry
+from agentcd.core.deploy.lease import LEASE_TTL, Lease, new_lease
 from agentcd.core.deploy.ledger import Deployment, Kind, Status, make_slot
 from agentcd.core.deploy.promotion import (
     AgentOutcome,
     Context,
+    Decided,
     DeployReport,
     Observed,
     Proposal,
@@ -31,7 +40,95 @@ from agentcd.core.deploy.promotion import (
     needs_live,
     pull_request_number,
 )
+from agentcd.errors import Busy
 from agentcd.exit_codes import ExitCode
+
+CLAIM_ATTEMPTS = 3  # a lost claim records nothing: gather and decide again, this many times
+LEASE_POLL = (0.2, 0.6)  # seconds between attempts to take a held lease, at random
+
+
+@contextmanager
+def holding(svc: Services, who: Identity, *, dry_run: bool, wait: float) -> Iterator[Held]:
+    """Hold the environment's lease from before the gate reads until after the last record,
+    waiting up to `wait` seconds for another run's; a dry run reads without holding it."""
+    held = Held(svc, who)
+    if not dry_run:
+        held.take(wait)
+    try:
+        yield held
+    finally:
+        if not dry_run:
+            held.release()
+
+
+class Held:
+    """This run's hold on an environment's lease (`core.deploy.lease`)."""
+
+    def __init__(self, svc: Services, who: Identity) -> None:
+        self._svc = svc
+        where = svc.ci.run_url or f"{socket.gethostname()} pid {os.getpid()}"
+        self.lease = new_lease(
+            svc.environment.name,
+            token=uuid.uuid4().hex,
+            holder=f"{who.actor} ({where})",
+            now=_wall_clock(),
+            host=socket.gethostname(),
+            pid=os.getpid(),
+        )
+        self._taken = False
+
+    def take(self, wait: float) -> None:
+        deadline = time.monotonic() + wait
+        dead: str | None = None
+        while True:
+            try:
+                self._svc.ledger.take_lease(self.lease, now=_wall_clock(), dead=dead)
+            except LeaseHeld as held:
+                if _died(held.lease) and dead != held.lease.token:
+                    dead = held.lease.token  # its process is gone: take it over at once
+                    continue
+                if time.monotonic() >= deadline:
+                    raise Busy(
+                        f"{held}; wait for it to finish (a run that died is taken over when its "
+                        f"lease ends, {held.lease.expires_at:%Y-%m-%dT%H:%M:%SZ}), or raise "
+                        "--lock-timeout"
+                    ) from None
+                time.sleep(random.uniform(*LEASE_POLL))
+                self.lease = self.lease.renewed(_wall_clock())
+                continue
+            self._taken = True
+            return
+
+    def renew(self) -> None:
+        """Extend the lease before it is half spent, so a long apply keeps it."""
+        now = _wall_clock()
+        if self._taken and now >= self.lease.expires_at - LEASE_TTL / 2:
+            self.lease = self.lease.renewed(now)
+            self._svc.ledger.take_lease(self.lease, now=now)
+
+    def release(self) -> None:
+        if self._taken:
+            self._svc.ledger.release_lease(self.lease.environment, self.lease.token)
+            self._taken = False
+
+
+def _died(lease: Lease) -> bool:
+    """The holder ran on this machine and its process no longer exists."""
+    if lease.host != socket.gethostname() or lease.pid <= 0:
+        return False
+    try:
+        os.kill(lease.pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # it exists, under another user
+    return False
+
+
+def _wall_clock() -> datetime:
+    # Leases coordinate processes, possibly on several machines: they run on the wall clock,
+    # not on the clock deployments are recorded with (which tests fix).
+    return datetime.now(UTC)
 
 
 def execute(
@@ -42,9 +139,41 @@ def execute(
     command: str,
     dry_run: bool,
     refused: Iterable[AgentOutcome] = (),
+    held: Held | None = None,
 ) -> DeployReport:
     """Gather, decide, apply: every proposal is gated; they are applied only if none (and
-    nothing in `refused`) was refused."""
+    nothing in `refused`) was refused. A claim lost to a run that recorded meanwhile records
+    nothing: the gates are decided again on what the ledger says now."""
+    refused = tuple(refused)
+    lost: LostClaim | None = None
+    for _ in range(CLAIM_ATTEMPTS):
+        decided = decide(svc, proposals, who, dry_run=dry_run, refused=refused)
+        if not dry_run:
+            finish_settled(svc, decided.outcomes)
+        try:
+            done = {o.release.agent: o for o in deploy_all(svc, decided.cleared, who, held)}
+        except LostClaim as e:
+            lost = e
+            continue
+        outcomes = tuple(done.get(o.release.agent, o) for o in decided.outcomes)
+        return DeployReport(command, svc.environment.name, dry_run, outcomes)
+    detail = f"{lost}: another run kept recording here; try again"
+    outcomes = tuple(
+        replace(o, result=Result.REFUSED, detail=detail) if o.result is Result.PLANNED else o
+        for o in decided.outcomes
+    )
+    return DeployReport(command, svc.environment.name, dry_run, outcomes)
+
+
+def decide(
+    svc: Services,
+    proposals: Sequence[Proposal],
+    who: Identity,
+    *,
+    dry_run: bool,
+    refused: Iterable[AgentOutcome],
+) -> Decided:
+    """Read what every gate needs, once, and let the core decide."""
     observed = observe(svc, proposals)
     ctx = Context(
         environment=svc.environment,
@@ -55,12 +184,7 @@ def execute(
         triggered_by=who.triggered_by,
     )
     cases = list(zip(proposals, observed, strict=True))
-    decided = decide_all(cases, ctx, dry_run=dry_run, refused=refused)
-    if not dry_run:
-        finish_settled(svc, decided.outcomes)
-    done = {o.release.agent: o for o in deploy_all(svc, decided.cleared, who)}
-    outcomes = tuple(done.get(o.release.agent, o) for o in decided.outcomes)
-    return DeployReport(command, svc.environment.name, dry_run, outcomes)
+    return decide_all(cases, ctx, dry_run=dry_run, refused=refused)
 
 
 # ---------------------------------------------------------------- gather
@@ -100,78 +224,83 @@ def finish_settled(svc: Services, outcomes: Iterable[AgentOutcome]) -> None:
         )
 
 
-def deploy_all(svc: Services, cleared: Sequence[AgentOutcome], who: Identity) -> list[AgentOutcome]:
-    """Claim every release (one ledger write), apply each, record the outcomes (one more write),
-    and mirror the run on the host. A lost claim is a refusal; a failed apply, a failure."""
+class LostClaim(Exception):
+    """A claim found its sequence number taken: none of the run's claims was recorded."""
+
+
+def deploy_all(
+    svc: Services, cleared: Sequence[AgentOutcome], who: Identity, held: Held | None = None
+) -> list[AgentOutcome]:
+    """Claim every release (one ledger write, all or none), apply each, record the outcomes
+    (one more write), and mirror the run on the host. A failed apply is a failure; a lost
+    claim (`LostClaim`) leaves nothing recorded and nothing applied."""
     if not cleared:
         return []
-    claimed, refused = claim_all(svc, cleared, who)
+    claimed = claim_all(svc, cleared, who)
     mirrored = svc.mirror.start([record for _, _, record in claimed])
+    applied: list[tuple[AgentOutcome, Deployment]] = []
     try:
-        with svc.ledger.batch():
-            done = [apply(svc, o, rendered, record) for o, rendered, record in claimed]
-    except SequenceTaken as taken:
-        svc.mirror.finish(mirrored, succeeded=False)
-        raise LedgerError(f"recording the outcomes: {taken}") from None
-    except LedgerError:
-        svc.mirror.finish(mirrored, succeeded=False)
-        raise
+        for outcome, rendered, record in claimed:
+            if held is not None:
+                held.renew()
+            applied.append((apply(svc, outcome, rendered, record), record))
+    finally:  # what was applied is recorded, even when a later apply raised
+        try:
+            with svc.ledger.batch():
+                for outcome, record in applied:
+                    record_outcome(svc, outcome, record)
+        except SequenceTaken as taken:
+            svc.mirror.finish(mirrored, succeeded=False)
+            raise LedgerError(f"recording the outcomes: {taken}") from None
+        except LedgerError:
+            svc.mirror.finish(mirrored, succeeded=False)
+            raise
+    done = [outcome for outcome, _ in applied]
     svc.mirror.finish(mirrored, succeeded=all(o.result is Result.SUCCEEDED for o in done))
-    return refused + done
+    return done
+
+
+def record_outcome(svc: Services, outcome: AgentOutcome, record: Deployment) -> None:
+    """Finish a claimed record the way its apply ended."""
+    failed = outcome.result is Result.FAILED
+    status = Status.FAILED if failed else Status.SUCCEEDED
+    note = outcome.detail if failed else record.note
+    _finish(svc, record, status, versions=outcome.platform_versions, note=note)
 
 
 Claim = tuple[AgentOutcome, Rendered, Deployment]
 CommitMessage = Callable[[str], str | None]  # asked of git once per commit
 
 
-def claim_all(
-    svc: Services, cleared: Sequence[AgentOutcome], who: Identity
-) -> tuple[list[Claim], list[AgentOutcome]]:
-    """Store the bundles and claim, for every release, the seq its gate was decided for: all or
-    none of them when the ledger writes them at once (a claim lost at the end of the batch
-    refuses them all)."""
-    claimed: list[Claim] = []
-    refused: list[AgentOutcome] = []
+def claim_all(svc: Services, cleared: Sequence[AgentOutcome], who: Identity) -> list[Claim]:
+    """Store the bundles and claim, for every release, the seq its gate was decided for, in one
+    all-or-none write: `LostClaim` when any seq was taken meanwhile (then none is recorded)."""
     message = cache(svc.repository.commit_message)
     try:
         with svc.ledger.batch():
-            for outcome in cleared:
-                claim = _claim(svc, outcome, who, message)
-                if isinstance(claim, AgentOutcome):
-                    refused.append(claim)
-                else:
-                    claimed.append(claim)
+            return [_claim(svc, outcome, who, message) for outcome in cleared]
     except SequenceTaken as lost:
-        detail = f"{lost}: try again"
-        return [], [replace(o, result=Result.REFUSED, detail=detail) for o in cleared]
-    return claimed, refused
+        raise LostClaim(str(lost)) from None
 
 
-def _claim(
-    svc: Services, outcome: AgentOutcome, who: Identity, message: CommitMessage
-) -> Claim | AgentOutcome:
+def _claim(svc: Services, outcome: AgentOutcome, who: Identity, message: CommitMessage) -> Claim:
     rendered = svc.platform.render(outcome.release)
     record = claim_record(svc, outcome, who, config_digest(rendered.config), message)
     if outcome.bundle is not None:
         svc.ledger.put_bundle(outcome.bundle)
-    try:
-        svc.ledger.append(record)
-    except SequenceTaken as lost:
-        return replace(outcome, result=Result.REFUSED, detail=f"{lost}: try again")
+    svc.ledger.append(record)
     return outcome, rendered, record
 
 
 def apply(
     svc: Services, outcome: AgentOutcome, rendered: Rendered, record: Deployment
 ) -> AgentOutcome:
-    """Apply a claimed release and record how it ended."""
+    """Apply a claimed release: succeeded with the platform's versions, or failed with why."""
     claimed = replace(outcome, result=Result.SUCCEEDED, seq=record.seq)
     try:
         versions = svc.platform.apply(rendered)
     except PlatformError as e:
-        _finish(svc, record, Status.FAILED, versions={}, note=str(e))
         return replace(claimed, result=Result.FAILED, detail=str(e))
-    _finish(svc, record, Status.SUCCEEDED, versions=versions, note=record.note)
     return replace(claimed, platform_versions=versions)
 
 

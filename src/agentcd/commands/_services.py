@@ -24,7 +24,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def deployment_options(who: str) -> Callable[[F], F]:
     """The options every command that deploys shares: --dry-run, --actor, --approver,
-    --mirror/--no-mirror, --format text|json and --output."""
+    --mirror/--no-mirror, --lock-timeout, --format text|json and --output."""
 
     def apply(f: F) -> F:
         for option in reversed(
@@ -37,6 +37,13 @@ def deployment_options(who: str) -> Callable[[F], F]:
                     "--approver", "approvers", multiple=True, help="Who approved (repeatable)."
                 ),
                 mirror_option,
+                click.option(
+                    "--lock-timeout",
+                    type=click.FloatRange(min=0),
+                    default=60.0,
+                    show_default=True,
+                    help="Seconds to wait while another run holds the environment.",
+                ),
                 format_option("text", "json"),
                 output_option,
             )

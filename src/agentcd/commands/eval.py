@@ -72,6 +72,7 @@ def command(
 ) -> int:
     """Run the eval suites, pair head with base, and decide pass, fail or inconclusive."""
     edges = _resolved(command_edges(ctx))
+    ctx.call_on_close(edges.close)
     root = edges.project_dir
     with ExitStack() as stack:
         head = stack.enter_context(open_workspace(edges.repository, None))

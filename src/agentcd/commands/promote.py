@@ -14,7 +14,7 @@ import click
 
 from agentcd.commands._common import edges as command_edges
 from agentcd.commands._common import write_output
-from agentcd.commands._deploy import execute, exit_code
+from agentcd.commands._deploy import execute, exit_code, holding
 from agentcd.commands._services import (
     Services,
     deployment_options,
@@ -79,6 +79,7 @@ def command(
     actor: str | None,
     approvers: tuple[str, ...],
     mirror: bool | None,
+    lock_timeout: float,
     fmt: str,
     output: Path | None,
 ) -> int:
@@ -100,7 +101,8 @@ def command(
     else:
         proposals = from_head(svc, agents, work_agents)
     who = identity(svc, actor, approvers)
-    report = execute(svc, proposals, who, command="promote", dry_run=dry_run)
+    with holding(svc, who, dry_run=dry_run, wait=lock_timeout) as held:
+        report = execute(svc, proposals, who, command="promote", dry_run=dry_run, held=held)
     write_output(render_json(report) if fmt == "json" else render_text(report), output)
     return exit_code(report)
 

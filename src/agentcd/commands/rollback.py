@@ -11,7 +11,7 @@ import click
 
 from agentcd.commands._common import edges as command_edges
 from agentcd.commands._common import write_output
-from agentcd.commands._deploy import execute, exit_code
+from agentcd.commands._deploy import execute, exit_code, holding
 from agentcd.commands._services import (
     Services,
     deployment_options,
@@ -46,6 +46,7 @@ def command(
     actor: str | None,
     approvers: tuple[str, ...],
     mirror: bool | None,
+    lock_timeout: float,
     fmt: str,
     output: Path | None,
 ) -> int:
@@ -56,17 +57,19 @@ def command(
     with edges.repository.tree(None) as work:
         project = load_project(work)
     svc = open_services(edges, project, environment, mirror=mirror)
-    slots = chosen_slots(svc, agents)
-    proposals: list[Proposal] = []
-    refused: list[AgentOutcome] = []
-    for slot in slots:
-        choice = choose_rollback(slot, to=to, steps=steps)
-        if choice.target is None:
-            refused.append(_nothing_to_restore(slot, choice.reason))
-        else:
-            proposals.append(restore(svc, slot, choice.target.seq))
     who = identity(svc, actor, approvers)
-    report = execute(svc, proposals, who, command="rollback", dry_run=dry_run, refused=refused)
+    with holding(svc, who, dry_run=dry_run, wait=lock_timeout) as held:
+        proposals: list[Proposal] = []
+        refused: list[AgentOutcome] = []
+        for slot in chosen_slots(svc, agents):  # read under the lease: nothing moves meanwhile
+            choice = choose_rollback(slot, to=to, steps=steps)
+            if choice.target is None:
+                refused.append(_nothing_to_restore(slot, choice.reason))
+            else:
+                proposals.append(restore(svc, slot, choice.target.seq))
+        report = execute(
+            svc, proposals, who, command="rollback", dry_run=dry_run, refused=refused, held=held
+        )
     write_output(render_json(report) if fmt == "json" else render_text(report), output)
     return exit_code(report)
 

@@ -24,6 +24,8 @@ from tests.adapters.ledger.githttp import serve_git
 from tests.adapters.ledger.gitrepos import Remote, open_git_ledger
 from tests.adapters.ledger.test_sqlite import (  # noqa: F401 (the shared contract, run here too)
     example_artifact,
+    test_a_batch_records_all_of_its_writes_or_none,
+    test_an_environment_lease_has_one_holder_until_it_expires,
     test_append_takes_the_next_sequence_number_only,
     test_bundles_are_kept_by_digest,
     test_eval_verdicts_are_appended_in_order,

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from agentcd.adapters.ledger.protocol import Ledger, LedgerError, SequenceTaken
+from agentcd.adapters.ledger.protocol import LeaseHeld, Ledger, LedgerError, SequenceTaken
 from agentcd.adapters.ledger.sqlite import SCHEMA_VERSION, SqliteLedger
 from agentcd.core.definition.bundle import make_bundle
+from agentcd.core.deploy.lease import LEASE_TTL, Lease, new_lease
 from agentcd.core.deploy.ledger import EvalRecord, Status
 from agentcd.core.evals.verdict import Verdict
 from tests.core.ledger_records import T0, dep, digest
@@ -125,6 +126,63 @@ def example_artifact() -> dict[str, object]:
 # ---------------------------------------------------------------- SQLite only
 
 
+def _lease(token: str, minutes: int = 0) -> Lease:
+    return new_lease(
+        "prod", token=token, holder=f"run {token}", now=T0 + timedelta(minutes=minutes)
+    )
+
+
+def test_an_environment_lease_has_one_holder_until_it_expires(ledger: Ledger) -> None:
+    ledger.take_lease(_lease("one"), now=T0)
+    ledger.take_lease(_lease("one", 1), now=T0 + timedelta(minutes=1))  # renewing it
+    with pytest.raises(LeaseHeld) as held:
+        ledger.take_lease(_lease("two", 2), now=T0 + timedelta(minutes=2))
+    assert held.value.lease.token == "one" and "run one holds prod" in str(held.value)
+    ledger.release_lease("prod", "two")  # not its holder: changes nothing
+    with pytest.raises(LeaseHeld):
+        ledger.take_lease(_lease("two", 3), now=T0 + timedelta(minutes=3))
+    ledger.release_lease("prod", "one")
+    ledger.take_lease(_lease("two", 4), now=T0 + timedelta(minutes=4))
+    # A holder that died is taken over once its lease has expired.
+    late = T0 + timedelta(minutes=4) + LEASE_TTL
+    ledger.take_lease(_lease("three"), now=late)
+
+
+def test_a_batch_records_all_of_its_writes_or_none(ledger: Ledger) -> None:
+    ledger.append(dep(1, "a", agent="y"))
+    with pytest.raises(SequenceTaken), ledger.batch():
+        ledger.append(dep(1, "b", agent="x"))
+        ledger.append(dep(1, "b", agent="y"))  # lost: y already has #1
+    assert [(r.agent, r.seq) for r in ledger.history()] == [("y", 1)]
+    with ledger.batch():
+        ledger.append(dep(1, "b", agent="x"))
+        ledger.append(dep(2, "b", agent="y"))
+    assert [(r.agent, r.seq) for r in ledger.history()] == [("x", 1), ("y", 1), ("y", 2)]
+
+
+def test_a_version_1_ledger_gains_the_lease_table(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.db"
+    SqliteLedger(path).append(dep(1, "a"))
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TABLE leases")
+        conn.execute("PRAGMA user_version=1")
+    book = SqliteLedger(path)
+    book.take_lease(_lease("one"), now=T0)
+    assert [r.seq for r in book.history()] == [1]
+
+
+def test_after_closing_the_ledger_is_one_file(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.db"
+    book = SqliteLedger(path)
+    book.append(dep(1, "a"))
+    book.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.db"]
+    copy = tmp_path / "copy" / "ledger.db"
+    copy.parent.mkdir()
+    copy.write_bytes(path.read_bytes())  # the one file the docs name holds every record
+    assert [r.seq for r in SqliteLedger(copy).history()] == [1]
+
+
 def test_reading_a_ledger_that_does_not_exist_creates_nothing(tmp_path: Path) -> None:
     path = tmp_path / "none" / "ledger.db"
     assert SqliteLedger(path).history() == ()
@@ -139,7 +197,7 @@ def test_a_ledger_from_a_newer_version_is_refused(tmp_path: Path) -> None:
         conn.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
     with pytest.raises(LedgerError) as e:
         SqliteLedger(path).history()
-    assert "schema version 2 was written by a newer agentcd" in str(e.value)
+    assert f"schema version {SCHEMA_VERSION + 1} was written by a newer agentcd" in str(e.value)
 
 
 def test_a_file_that_is_not_a_ledger_is_an_error(tmp_path: Path) -> None:

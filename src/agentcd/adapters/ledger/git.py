@@ -19,9 +19,11 @@ from pathlib import Path
 
 from agentcd.adapters.ledger import jsonl
 from agentcd.adapters.ledger.gitbranch import Credentials, GitBranch, Tree
+from agentcd.adapters.ledger.leases import LeaseEdit, ReleaseLease, TakeLease
 from agentcd.adapters.ledger.protocol import LedgerError
 from agentcd.core.definition.bundle import Bundle, read_bundle
 from agentcd.core.definition.digest import DIGEST_RE
+from agentcd.core.deploy.lease import Lease
 from agentcd.core.deploy.ledger import Deployment, EvalRecord, Status
 
 MAX_ATTEMPTS = 8
@@ -37,7 +39,7 @@ class GitLedger:
         self._tree: Tree | None = None
         self._blobs: dict[str, bytes] = {}
         self._parsed: dict[str, tuple[Deployment, ...]] = {}
-        self._pending: list[jsonl.Edit] = []
+        self._pending: list[jsonl.Edit | LeaseEdit] = []
         self._overlay: dict[str, bytes] = {}
         self._depth = 0
 
@@ -59,7 +61,8 @@ class GitLedger:
         wanted = [
             blob
             for path, blob in tree.files.items()
-            if (path == jsonl.MANIFEST or path.endswith(".jsonl")) and blob not in self._blobs
+            if (path == jsonl.MANIFEST or path.endswith(".jsonl") or path.startswith("leases/"))
+            and blob not in self._blobs
         ]
         self._blobs.update(self._store.read(wanted))
         if tree.commit is not None:
@@ -151,19 +154,32 @@ class GitLedger:
     def record_eval(self, record: EvalRecord) -> None:
         self._edit(jsonl.AddEval(record))
 
+    def take_lease(self, lease: Lease, *, now: datetime, dead: str | None = None) -> None:
+        if self._depth == 0:  # the lease as the branch has it now, not as first fetched
+            self._tree = self._load(self._store.fetch())
+        self._edit(TakeLease(lease, now, dead))
+
+    def release_lease(self, environment: str, token: str) -> None:
+        self._edit(ReleaseLease(environment, token))
+
     @contextmanager
     def batch(self) -> Iterator[None]:
-        """Make every write inside the block one commit and one push, at its end (also when
-        the block raises: what was recorded is kept)."""
+        """Make every write inside the block one commit and one push, at its end: all of them,
+        or none when the block raises."""
         self._depth += 1
         try:
             yield
+        except BaseException:
+            if self._depth == 1:
+                self._pending.clear()
+                self._overlay.clear()
+            raise
         finally:
             self._depth -= 1
             if self._depth == 0:
                 self._flush()
 
-    def _edit(self, edit: jsonl.Edit) -> None:
+    def _edit(self, edit: jsonl.Edit | LeaseEdit) -> None:
         changed = edit.apply(self._content(edit.path))  # SequenceTaken as far as we know
         if changed is None:
             return
@@ -218,7 +234,7 @@ def _matches(path: str, agent: str | None, environment: str | None) -> bool:
     return (agent is None or file == f"{agent}.jsonl") and environment in (None, env)
 
 
-def _message(edits: list[jsonl.Edit]) -> str:
+def _message(edits: list[jsonl.Edit | LeaseEdit]) -> str:
     lines = [edit.describe() for edit in edits]
     more = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
     body = "\n".join(f"- {line}" for line in lines)

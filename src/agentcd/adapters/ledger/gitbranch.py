@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +58,9 @@ class Tree:
     files: Mapping[str, str]
 
 
+_FETCH_ATTEMPTS = 6
+
+
 class GitBranch:
     """`branch` of `remote` (a remote's name, a URL, a path, or `.` for this repository)."""
 
@@ -85,8 +89,14 @@ class GitBranch:
     def fetch(self) -> Tree:
         """The branch as the remote has it now."""
         refspec = f"+refs/heads/{self.branch}:{self.private_ref}"
+        # `--refmap=`: update only our ref, not the remote's tracking refs, which other jobs in
+        # this clone may be fetching at the same moment.
         args = ("fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--no-recurse-submodules")
-        done = self._run(*args, self.target(), refspec, check=False, remote=True)
+        for attempt in range(_FETCH_ATTEMPTS):
+            done = self._run(*args, "--refmap=", self.target(), refspec, check=False, remote=True)
+            if done.returncode == 0 or b"cannot lock ref" not in done.stderr:
+                break
+            time.sleep(0.05 * 2**attempt)  # another run in this clone is updating our ref
         if done.returncode == 0:
             commit = self._run("rev-parse", "--verify", self.private_ref).stdout.decode().strip()
             return Tree(commit, self.list(commit))

@@ -28,22 +28,22 @@ _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 def deployments_path(environment: str, agent: str) -> str:
-    return f"deployments/{_component(environment)}/{_component(agent)}.jsonl"
+    return f"deployments/{file_component(environment)}/{file_component(agent)}.jsonl"
 
 
 def evals_path(agent: str) -> str:
-    return f"evals/{_component(agent)}.jsonl"
+    return f"evals/{file_component(agent)}.jsonl"
 
 
 def bundle_path(digest: str) -> str:
-    return f"bundles/sha256/{_component(digest.removeprefix('sha256:'))}.json"
+    return f"bundles/sha256/{file_component(digest.removeprefix('sha256:'))}.json"
 
 
 def is_deployments(path: str) -> bool:
     return path.startswith("deployments/") and path.endswith(".jsonl")
 
 
-def _component(name: str) -> str:
+def file_component(name: str) -> str:
     if not _SAFE.match(name):
         raise LedgerError(f"writing the git ledger: {name!r} cannot be a file name on the branch")
     return name

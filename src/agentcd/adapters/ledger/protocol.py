@@ -12,10 +12,22 @@ from datetime import datetime
 from typing import Protocol
 
 from agentcd.core.definition.bundle import Bundle
+from agentcd.core.deploy.lease import Lease, describe
 from agentcd.core.deploy.ledger import Deployment, EvalRecord, Status
 from agentcd.errors import LedgerError
 
-__all__ = ["Ledger", "LedgerError", "SequenceTaken"]
+__all__ = ["LeaseHeld", "Ledger", "LedgerError", "SequenceTaken"]
+
+
+class LeaseHeld(Exception):
+    """Another run holds the environment's lease (`core.deploy.lease`), and it has not expired.
+
+    Not an `AgentcdError`: waiting for another run is a decision (exit 2), not a fault.
+    """
+
+    def __init__(self, lease: Lease) -> None:
+        self.lease = lease
+        super().__init__(describe(lease))
 
 
 class SequenceTaken(Exception):
@@ -73,6 +85,16 @@ class Ledger(Protocol):
 
     def evals(self, *, agent: str | None = None) -> tuple[EvalRecord, ...]:
         """Recorded eval verdicts, oldest first."""
+        ...
+
+    def take_lease(self, lease: Lease, *, now: datetime, dead: str | None = None) -> None:
+        """Hold `lease.environment` for `lease.token`, or renew it; `LeaseHeld` when another run
+        holds it and its lease has not expired at `now` (a holder whose token is `dead` is
+        taken over). Two runs taking it at once: exactly one succeeds."""
+        ...
+
+    def release_lease(self, environment: str, token: str) -> None:
+        """Give the lease back, if `token` still holds it."""
         ...
 
     def batch(self) -> AbstractContextManager[None]:

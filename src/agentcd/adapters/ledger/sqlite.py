@@ -8,20 +8,22 @@ is SQLite's `user_version`.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
-from agentcd.adapters.ledger.protocol import LedgerError, SequenceTaken
+from agentcd.adapters.ledger.protocol import LeaseHeld, LedgerError, SequenceTaken
 from agentcd.core.definition.bundle import Bundle, bundle_to_json, read_bundle
+from agentcd.core.deploy.lease import Lease
 from agentcd.core.deploy.ledger import Deployment, EvalRecord, Status
 
-SCHEMA_VERSION = 1
-R = TypeVar("R", Deployment, EvalRecord)
+SCHEMA_VERSION = 2  # 2: the environment leases
+R = TypeVar("R", Deployment, EvalRecord, Lease)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS deployments (
   agent TEXT NOT NULL,
@@ -39,6 +41,7 @@ CREATE TABLE IF NOT EXISTS evals (
   record TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS evals_by_digest ON evals (agent, artifact_digest);
+CREATE TABLE IF NOT EXISTS leases (environment TEXT PRIMARY KEY, lease TEXT NOT NULL);
 """
 
 
@@ -48,9 +51,14 @@ class SqliteLedger:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._conn: sqlite3.Connection | None = None
+        self._batch = 0  # depth of `batch()` blocks: writes inside join one transaction
 
     def close(self) -> None:
+        """Close the connection; the last one to close folds the write-ahead log back into the
+        file, so the ledger is the one file `ledger.path` names (no `-wal` beside it)."""
         if self._conn is not None:
+            with contextlib.suppress(sqlite3.Error):  # another is writing: it checkpoints
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._conn.close()
             self._conn = None
 
@@ -88,6 +96,9 @@ class SqliteLedger:
 
     @contextmanager
     def _write(self, conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+        if conn.in_transaction:  # inside `batch()`: its transaction commits or rolls back
+            yield conn
+            return
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
@@ -189,9 +200,48 @@ class SqliteLedger:
             return None
         return read_bundle(rows[0][0], path=f"{self.path}#bundles/{digest}")
 
-    def batch(self) -> AbstractContextManager[None]:
-        """Each write is its own transaction already; nothing to group."""
-        return nullcontext()
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """One transaction for every write in the block: all of them are recorded, or (when one
+        raises, `SequenceTaken` included) none."""
+        if self._batch:
+            self._batch += 1
+            try:
+                yield
+            finally:
+                self._batch -= 1
+            return
+        conn = self._connect(create=True)
+        assert conn is not None
+        self._batch = 1
+        try:
+            with self._writing("recording"):
+                yield
+        finally:
+            self._batch = 0
+
+    # ------------------------------------------------------------ leases
+
+    def take_lease(self, lease: Lease, *, now: datetime, dead: str | None = None) -> None:
+        with self._writing(f"taking the lease of {lease.environment}") as conn:
+            row = conn.execute(
+                "SELECT lease FROM leases WHERE environment=?", (lease.environment,)
+            ).fetchone()
+            if row is not None:
+                held = _load(Lease, row[0], self.path)
+                if held.blocks(lease.token, now, dead=dead):
+                    raise LeaseHeld(held)
+            conn.execute(
+                "INSERT OR REPLACE INTO leases (environment, lease) VALUES (?, ?)",
+                (lease.environment, lease.model_dump_json()),
+            )
+
+    def release_lease(self, environment: str, token: str) -> None:
+        with self._writing(f"releasing the lease of {environment}") as conn:
+            conn.execute(
+                "DELETE FROM leases WHERE environment=? AND json_extract(lease, '$.token')=?",
+                (environment, token),
+            )
 
     # ------------------------------------------------------------ evals
 
