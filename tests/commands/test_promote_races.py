@@ -6,6 +6,8 @@ import contextlib
 import json
 import multiprocessing
 import os
+import subprocess
+import sys
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -166,3 +168,20 @@ def test_a_crash_before_apply_blocks_until_the_lease_ends(
     first, second = history(project)
     assert (first.status, first.note) == (Status.FAILED, "interrupted before applying; abandoned")
     assert (second.seq, second.status) == (2, Status.SUCCEEDED)
+
+
+def test_after_a_promote_the_sqlite_ledger_is_the_one_file_the_docs_name(
+    project: Path,
+) -> None:
+    done = subprocess.run(  # a whole process: what is left on disk when it exits
+        [sys.executable, "-m", "agentcd", "promote", "--env", "dev"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    if "backend: git" in (project / "agentcd.yaml").read_text():
+        return  # the git ledger keeps no file here
+    beside = sorted(p.name for p in (project / ".agentcd").iterdir() if p.name.startswith("ledger"))
+    assert beside == ["ledger.db"]  # no -wal or -shm holding the records
+    copy = project.parent / "copied-ledger.db"
+    copy.write_bytes((project / ".agentcd" / "ledger.db").read_bytes())
+    agents = {r.agent for r in SqliteLedger(copy).history()}
+    assert agents == {"faq-bot", "refund-bot", "support-triage"}
