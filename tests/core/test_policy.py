@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import random
 import shutil
 import string
@@ -31,6 +32,16 @@ GITHUB = "gh" + "p_" + rand(36, 1)
 SLACK = "xo" + "xb-" + rand(30, 2)
 RANDOM = rand(40, 3)
 OPENAI = "sk-" + "proj-" + rand(48, 4)
+DB_URL = f"postgres://orders:{rand(18, 6)}@db.internal:5432/orders"
+SLACK_HOOK = (
+    f"https://hooks.slack.com/services/T{rand(8, 7).upper()}/B{rand(8, 8).upper()}/{rand(24, 9)}"
+)
+BASIC = "Basic " + base64.b64encode(f"svc:{rand(20, 10)}".encode()).decode()
+AWS_SECRET = rand(30, 11) + "/" + rand(9, 12)
+JWT = ".".join(
+    base64.urlsafe_b64encode(part.encode()).decode().rstrip("=")
+    for part in ('{"alg":"RS256","typ":"JWT"}', '{"sub":"triage","aud":"crm"}', rand(40, 13))
+)
 
 # (file, old text, new text): applied to a copy of examples/support-desk.
 Edit = tuple[str, str, str]
@@ -115,6 +126,60 @@ FIRING: list[tuple[str, list[Edit], tuple[Rule, Severity, str, str, int | None]]
         (Rule.SECRET_SHAPE, E, "agents/faq-bot/evals/faq.yaml", "cases[0].input", None),
     ),
     (
+        "password in a binding URL",
+        [(PROJECT, "orders_api: http://127.0.0.1:8081/orders", f"orders_api: {DB_URL}")],
+        (Rule.SECRET_SHAPE, E, PROJECT, "environments[0].bindings.orders_api", None),
+    ),
+    (
+        "webhook URL in a binding mapping",
+        [(PROJECT, "policies_kb: kb-dev", f"policies_kb: {{url: kb, alerts: {SLACK_HOOK}}}")],
+        (Rule.SECRET_SHAPE, E, PROJECT, "environments[0].bindings.policies_kb.alerts", None),
+    ),
+    (
+        "basic credentials in a header",
+        [
+            (
+                TRIAGE,
+                "type: policy,",
+                f"type: policy, config: {{headers: {{Authorization: '{BASIC}'}}}},",
+            )
+        ],
+        (Rule.SECRET_SHAPE, E, TRIAGE, "guardrails[0].config.headers.Authorization", None),
+    ),
+    (
+        "a random token after an auth scheme in a header",
+        [
+            (
+                TRIAGE,
+                "type: policy,",
+                f"type: policy, config: {{headers: {{X-Auth: 'Token {RANDOM}'}}}},",
+            )
+        ],
+        (Rule.SECRET_RANDOM, E, TRIAGE, "guardrails[0].config.headers.X-Auth", None),
+    ),
+    (
+        "cloud key in a skill file",
+        [
+            (
+                "agents/support-triage/skills/escalation/SKILL.md",
+                "# Escalation",
+                f"# Escalation\n\naws_secret_access_key = {AWS_SECRET}",
+            )
+        ],
+        (
+            Rule.SECRET_SHAPE,
+            E,
+            "agents/support-triage/skills/escalation/SKILL.md",
+            "skills[1]",
+            7,
+        ),
+    ),
+    (
+        "JWT in instructions",
+        [("agents/support-triage/instructions.md", "Never ask", f"Send {JWT}.\nNever ask")],
+        (Rule.SECRET_SHAPE, E, "agents/support-triage/instructions.md", "instructions", 11),
+    ),
+    (
         "side effects without approval",
         [(REFUND, "    approval: always\n", "")],
         (Rule.UNAPPROVED_SIDE_EFFECTS, W, REFUND, "tools[1].approval", None),
@@ -173,6 +238,28 @@ QUIET: list[tuple[str, list[Edit]]] = [
     (
         "random value outside credential places",
         [(FAQ, "name: faq-bot", f"name: faq-bot\n  labels: {{build: {RANDOM}}}")],
+    ),
+    (
+        "references in a binding URL and a header",
+        [
+            (
+                PROJECT,
+                "orders_api: http://127.0.0.1:8081/orders",
+                "orders_api: postgres://app:${DB_PASSWORD}@db/orders",
+            ),
+            (
+                TRIAGE,
+                "type: policy,",
+                "type: policy, config: {headers: {Authorization: 'Bearer {{ secrets.crm }}'}},",
+            ),
+        ],
+    ),
+    (
+        "ids, digests and prose",
+        [
+            (PROJECT, "policies_kb: kb-dev", "policies_kb: 3f2b8c1e-9a4d-4c2b-8e1f-0a9b8c7d6e5f"),
+            (FAQ, "say so and", "say so (basic information: sha256:" + "ab" * 32 + ") and"),
+        ],
     ),
     (
         "dated override",

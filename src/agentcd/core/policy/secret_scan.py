@@ -17,6 +17,10 @@ from agentcd.core.policy.secrets import find_secrets, looks_random, mask
 _SENSITIVE_KEY = re.compile(
     r"header|token|secret|passw|api[_-]?key|apikey|credential|authorization", re.IGNORECASE
 )
+# An Authorization header's scheme: the credential is what follows it.
+_AUTH_SCHEME = re.compile(
+    r"^(?:Bearer|Basic|Token|Bot|Digest|ApiKey|Api-Key|Key|SSWS|GenieKey)\s+(\S+)$", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +66,16 @@ def _scan_data(file: str, data: Any) -> Iterator[SecretHit]:
         shapes = find_secrets(value)
         for shape in shapes:
             yield SecretHit(file, field, shape.kind, shape.masked)
-        if not shapes and _sensitive(keys) and looks_random(value.strip()):
-            yield SecretHit(file, field, None, mask(value.strip()))
+        credential = _credential_part(value)
+        if not shapes and _sensitive(keys) and looks_random(credential):
+            yield SecretHit(file, field, None, mask(credential))
+
+
+def _credential_part(value: str) -> str:
+    """The value without an auth scheme: `Token 3f9a...` is judged by `3f9a...`."""
+    value = value.strip()
+    scheme = _AUTH_SCHEME.match(value)
+    return scheme.group(1) if scheme else value
 
 
 def _sensitive(keys: tuple[str, ...]) -> bool:

@@ -1,45 +1,29 @@
 """Recognizing credentials written as plain text, and masking them for messages. No I/O.
 
-Two detectors: known key shapes (provider prefixes, private key blocks, bearer tokens),
-searched anywhere in a text; and a randomness heuristic for single values in places where a
-credential is likely (a binding value, a field named like a header, token or password).
+Two detectors: known key shapes (shapes.py: provider prefixes, key blocks, webhook URLs,
+passwords in URLs, bearer and basic credentials), searched anywhere in a text; and a randomness
+heuristic for single values in places where a credential is likely (a binding value, a field
+named like a header, token or password).
 """
 
 from __future__ import annotations
 
 import itertools
-import math
 import re
-from collections import Counter
 from dataclasses import dataclass
+
+from agentcd.core.policy.shapes import SHAPES, Shape, shannon_entropy
+
+__all__ = ["SecretMatch", "find_secrets", "looks_random", "mask", "shannon_entropy"]
 
 MIN_RANDOM_LENGTH = 20  # shorter values are names and ids far more often than credentials
 _MIN_RUN = 16  # the longest separator-free stretch a random credential has at least
 
-# (kind, pattern): group 1 is the credential when the pattern has one.
-# Shapes as documented by each provider; ordered so that a more specific shape wins.
-_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("private key", re.compile(r"-----BEGIN[A-Z ]{0,40} PRIVATE KEY(?: BLOCK)?-----")),
-    ("Anthropic API key", re.compile(r"\bsk-ant-[A-Za-z0-9_-]{20,}")),
-    ("OpenAI API key", re.compile(r"\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}")),
-    ("Stripe secret key", re.compile(r"\b[rs]k_(?:live|test)_[A-Za-z0-9]{20,}")),
-    ("secret key (sk-)", re.compile(r"\bsk-[A-Za-z0-9_-]{20,}")),
-    ("AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("GitHub token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}")),
-    ("GitHub token", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,}")),
-    ("GitLab token", re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}")),
-    ("Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}")),
-    ("Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}")),
-    ("bearer token", re.compile(r"\b[Bb]earer\s+([A-Za-z0-9._~+/-]{16,}=*)")),
-)
-# How much of a match may be shown: the shape's public prefix, never the random part.
-_PUBLIC_PREFIX = re.compile(
-    r"^(?:-----BEGIN[A-Z ]* PRIVATE KEY(?: BLOCK)?-----|sk-ant-|sk-(?:proj|svcacct|admin)-"
-    r"|[rs]k_(?:live|test)_|sk-|AKIA|ASIA|gh[pousr]_|github_pat_|glpat-|xox[abprs]-|AIza)"
-)
-# Documentation placeholders are not credentials (AWS's own examples end in EXAMPLE).
+# Documentation placeholders are not credentials (AWS's own examples end in EXAMPLE), nor are
+# references to where the value really is: `${VAR}`, `$VAR`, `{{ secret }}`, `%(name)s`.
 _PLACEHOLDER = re.compile(
-    r"x{6,}|X{6,}|\*{4,}|\.{3}|<[^>]*>|example|dummy|placeholder|redacted|changeme|your[_-]?",
+    r"x{6,}|X{6,}|\*{3,}|\.{3}|<[^>]*>|example|dummy|placeholder|redacted|changeme|your[_-]?"
+    r"|\$\{|\$[A-Za-z_]|\{\{|%\(",
     re.IGNORECASE,
 )
 
@@ -73,34 +57,33 @@ def find_secrets(text: str) -> tuple[SecretMatch, ...]:
     """Every known credential shape in `text`, in order, placeholders left out."""
     found: list[SecretMatch] = []
     taken: set[int] = set()
-    for kind, pattern in _SHAPES:
-        for match in pattern.finditer(text):
-            start = match.start()
-            value = match.group(1) if pattern.groups else match.group(0)
-            span = range(start, match.end())
-            if taken.intersection(span) or _PLACEHOLDER.search(value):
+    lowered = text.lower() if any(s.pattern.flags & re.IGNORECASE for s in SHAPES) else text
+    for shape in SHAPES:
+        if not shape.may_match(text, lowered):
+            continue
+        for match in shape.pattern.finditer(text):
+            secret = match.group("secret") if "secret" in match.re.groupindex else match.group(0)
+            span = range(match.start(), match.end())
+            if taken.intersection(span) or _PLACEHOLDER.search(secret):
+                continue
+            if shape.check is not None and not shape.check(secret):
                 continue
             taken.update(span)
-            found.append(SecretMatch(kind=kind, offset=start, masked=_mask_match(match)))
+            found.append(SecretMatch(shape.kind, match.start(), _mask_match(shape, match)))
     return tuple(sorted(found, key=lambda m: m.offset))
 
 
-def _mask_match(match: re.Match[str]) -> str:
-    if match.re.groups:
-        head = match.group(0)[: match.start(1) - match.start(0)]
-        return head + mask(match.group(1))
-    return mask(match.group(0), keep=_public_prefix_length(match.group(0)))
-
-
-def _public_prefix_length(value: str) -> int:
-    prefix = _PUBLIC_PREFIX.match(value)
-    return len(prefix.group(0)) if prefix else 0
+def _mask_match(shape: Shape, match: re.Match[str]) -> str:
+    if shape.header:
+        return match.group(0)  # the line that says what follows, not the key
+    if "secret" in match.re.groupindex:
+        return match.group(0)[: match.start("secret") - match.start()] + mask(match["secret"])
+    public = match.group("public") if "public" in match.re.groupindex else ""
+    return mask(match.group(0), keep=len(public))
 
 
 def mask(value: str, *, keep: int = 3) -> str:
     """`value` with all but its first `keep` characters (at most a quarter) hidden."""
-    if value.startswith("-----BEGIN"):
-        return value  # the header line of a key block is not the key
     shown = value[: min(keep, len(value) // 4)]
     return f"{shown}… ({len(value)} characters)"
 
@@ -127,14 +110,6 @@ def looks_random(value: str) -> bool:
         and _switch_rate(run) >= 0.35
         and not _wordy(run)
     )
-
-
-def shannon_entropy(value: str) -> float:
-    """Bits per character of `value`'s own character distribution."""
-    if not value:
-        return 0.0
-    total = len(value)
-    return -sum(n / total * math.log2(n / total) for n in Counter(value).values())
 
 
 def _class(char: str) -> int:
