@@ -92,6 +92,7 @@ class FakeOpenAI:
         self.handler = handler
         self.latency_s = latency_s
         self.requests: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []  # each request's headers, for handlers that echo
         self.faults: deque[Fault] = deque()
         self.always: Fault | None = None
         self._lock = threading.Lock()
@@ -135,6 +136,7 @@ def _make_handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 return self._send(404, {"error": {"message": f"no route {self.path}"}})
             if self.headers.get("Authorization", "") != "Bearer test-key":
                 return self._send(401, {"error": {"message": "Incorrect API key provided"}})
+            fake.headers.append(dict(self.headers.items()))
             fault = fake.next_fault(body)
             time.sleep(fake.latency_s + (fault.delay_s if fault else 0.0))
             if fault is not None and fault.status:

@@ -1,4 +1,8 @@
-"""POSTing JSON with requests, one session per thread, HTTP failures mapped to InvokeError."""
+"""POSTing JSON with requests, one session per thread, HTTP failures mapped to InvokeError.
+
+Whatever comes back (the parsed reply, an error's detail, a malformed body, a connection
+error) has the credentials of the request's headers redacted before anyone sees it.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from agentcd.adapters.invokers.base import InvokeError
+from agentcd.adapters.invokers.redact import Redactor, redactor_for, sent_credentials
 
 RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
 
@@ -34,28 +39,34 @@ class JsonPoster:
     def post(
         self, url: str, body: Mapping[str, Any], *, headers: Mapping[str, str], timeout: float
     ) -> Any:
+        """The reply's JSON, the credentials in `headers` redacted (every header given here is
+        one agentcd set from a secret); InvokeError, equally redacted, when there is none."""
+        redactor = redactor_for(sent_credentials(headers))
         try:
             response = self._session().post(url, json=body, headers=dict(headers), timeout=timeout)
         except requests.Timeout as e:
             raise InvokeError(f"timed out after {timeout:g}s", retryable=True) from e
         except requests.ConnectionError as e:
-            raise InvokeError(f"connection failed: {_first_line(e)}", retryable=True) from e
+            detail = redactor.text(_first_line(e))
+            raise InvokeError(f"connection failed: {detail}", retryable=True) from e
         if response.status_code >= 400:
-            raise _status_error(response)
+            raise _status_error(response, redactor)
         try:
-            return response.json()
-        except ValueError as e:
-            raise InvokeError(
-                f"malformed response: not JSON ({_snippet(response.text)})", retryable=False
-            ) from e
+            return redactor.data(response.json())
+        except ValueError:
+            snippet = _snippet(redactor.text(response.text))
+            # Not chained: the decoding error holds the whole body, unredacted, as `doc`.
+            message = f"malformed response: not JSON ({snippet})"
+            raise InvokeError(message, retryable=False) from None
 
 
-def _status_error(response: requests.Response) -> InvokeError:
+def _status_error(response: requests.Response, redactor: Redactor) -> InvokeError:
     retry_after = response.headers.get("Retry-After", "")
     try:
-        detail = response.json().get("error", {}).get("message", "")
+        detail = str(response.json().get("error", {}).get("message", ""))
     except (ValueError, AttributeError):
         detail = _snippet(response.text)
+    detail = _snippet(redactor.text(detail))
     return InvokeError(
         f"HTTP {response.status_code}" + (f": {detail}" if detail else ""),
         retryable=response.status_code in RETRYABLE_STATUS,
