@@ -19,7 +19,7 @@ from agentcd.adapters.platforms.file import FilePlatform
 from agentcd.adapters.platforms.protocol import Platform
 from agentcd.adapters.protocol import Edges
 from agentcd.adapters.repository import GitRepository
-from agentcd.core.definition.model import FileTarget, Project
+from agentcd.core.definition.model import BedrockTarget, FileTarget, Project
 from agentcd.core.definition.model import Ledger as LedgerConfig
 from agentcd.errors import ConfigError
 
@@ -92,4 +92,8 @@ def open_platform(project_dir: Path, project: Project, environment: str) -> Plat
         return FilePlatform(
             project_dir / target.path, project_dir=project_dir, invoker=target.invoker
         )
+    if isinstance(target, BedrockTarget):
+        from agentcd.adapters.platforms.bedrock import open_bedrock  # boto3 is an extra
+
+        return open_bedrock(target)
     raise ConfigError(f"agentcd.yaml: targets.{env.target}: platform not available")

@@ -225,7 +225,29 @@ class FileTarget(Strict):
     invoker: dict[str, Any] | None = Field(None, description="how `invoke` runs the agent")
 
 
-Target = Annotated[FileTarget, Field(discriminator="platform")]
+class BedrockTarget(Strict):
+    """AWS Bedrock Agents: one Bedrock agent per agent, one alias per environment, one
+    numbered version per deployment (`agentcd.adapters.platforms.bedrock`)."""
+
+    platform: Literal["bedrock"]
+    region: str = Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$", description="e.g. us-east-1")
+    roles: dict[str, str] = Field(
+        default_factory=dict, description="environment name -> the agent resource role ARN"
+    )
+    naming: str = Field(
+        "{agent}", description="the Bedrock agent name: {agent}, and {environment} if wanted"
+    )
+    profile: str | None = Field(None, description="an AWS shared-config profile")
+    endpoint_url: str | None = Field(None, description="overrides the bedrock-agent endpoint")
+    runtime_endpoint_url: str | None = Field(
+        None, description="overrides the bedrock-agent-runtime endpoint"
+    )
+    idle_session_ttl_s: int = Field(600, ge=60, le=5400)
+    prepare_timeout_s: float = Field(300, gt=0, description="deadline to prepare and version")
+    max_attempts: int = Field(5, ge=1, le=20, description="per call, with botocore's retries")
+
+
+Target = Annotated[FileTarget | BedrockTarget, Field(discriminator="platform")]
 
 
 class SqliteLedger(Strict):
