@@ -58,7 +58,7 @@ def connect(connection: Connection) -> Clients:
         from botocore.exceptions import BotoCoreError
     except ImportError as e:
         raise ConfigError("the bedrock platform needs boto3: pip install 'agentcd[bedrock]'") from e
-    retries = {"mode": "standard", "max_attempts": connection.max_attempts}
+    retries = {"mode": "standard", "total_max_attempts": connection.max_attempts}
     control = Config(retries=retries, user_agent_extra=USER_AGENT, connect_timeout=10)
     runtime = Config(retries=retries, user_agent_extra=USER_AGENT, read_timeout=300)
     try:

@@ -244,7 +244,7 @@ class BedrockTarget(Strict):
     )
     idle_session_ttl_s: int = Field(600, ge=60, le=5400)
     prepare_timeout_s: float = Field(300, gt=0, description="deadline to prepare and version")
-    max_attempts: int = Field(5, ge=1, le=20, description="per call, with botocore's retries")
+    max_attempts: int = Field(5, ge=1, le=20, description="tries per call, with backoff")
 
 
 Target = Annotated[FileTarget | BedrockTarget, Field(discriminator="platform")]
