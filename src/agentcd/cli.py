@@ -108,6 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Without `argv` this is the process's entry point (the `agentcd` script, `python -m agentcd`).
     """
     from agentcd.errors import AgentcdError
+    from agentcd.render.inert import log
 
     # Loading a project allocates objects that live until the end: collect young ones rarely
     # (at the default, collections that free nothing take a tenth of a 500-agent diff).
@@ -124,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return ExitCode.INTERRUPTED
     except AgentcdError as e:
-        click.echo(f"error: {e}", err=True)
+        click.echo(log(f"error: {e}"), err=True)  # a message may quote a fork's YAML keys
         return ExitCode.ERROR
     except Exception:  # the one place a bug becomes exit 3 with a log, not a traceback
         return _report_bug()

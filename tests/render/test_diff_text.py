@@ -24,7 +24,7 @@ def test_terminal_escapes_in_user_text_are_made_visible() -> None:
 
     out = render_text(report([triage()], [changed(triage(), edit)]))
     assert "\x1b" not in out and "\x07" not in out
-    assert "+\\x1b[2Jcleared" in out
+    assert "+\\u001b[2Jcleared" in out
 
 
 @pytest.mark.parametrize(

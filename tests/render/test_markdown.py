@@ -5,9 +5,19 @@ from __future__ import annotations
 import pytest
 from markdown_it import MarkdownIt
 
-from agentcd.render.markdown import ZWJ, code_span, escape_html, escape_text, fence
+from agentcd.render.markdown import (
+    ZWJ,
+    code_span,
+    escape_html,
+    escape_text,
+    fence,
+    link,
+    table_cell,
+    table_row,
+)
 
 MD = MarkdownIt("commonmark", {"html": True})
+TABLES = MarkdownIt("commonmark").enable("table")
 
 
 def inline_html(markdown: str) -> str:
@@ -20,7 +30,11 @@ def inline_html(markdown: str) -> str:
         ("plain words", "plain words"),
         ("<b>bold</b>", "&lt;b&gt;bold&lt;/b&gt;"),
         ("*not em* _nor this_", "*not em* _nor this_"),
-        ("[link](https://x.invalid)", "[link](https://x.invalid)"),
+        ("[link](https://x.invalid)", f"[link](https:{ZWJ}//x.invalid)"),
+        ("www.x.invalid", f"www{ZWJ}.x.invalid"),
+        ("$x^2$", "$x^2$"),
+        ("\tindented", "indented"),
+        ("ESC \x1b[2J", "ESC \\u001b[2J"),
         ("`tick`", "`tick`"),
         ("# not a heading", "# not a heading"),
         ("- not a list", "- not a list"),
@@ -74,3 +88,34 @@ def test_fence_outruns_any_backtick_run(text: str) -> None:
 
 def test_escape_html_for_summaries() -> None:
     assert escape_html('<img src="x"> & co') == "&lt;img src=&quot;x&quot;&gt; &amp; co"
+    assert escape_html("two\n\nlines &#64;x") == "two  lines &amp;#64;x"  # one line, no entity
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("plain", "plain"),
+        ("`a|b`", "`a\\|b`"),  # GitHub splits cells before it reads code spans
+        ("a \\| b", "a \\| b"),  # escaped already (by escape_text)
+        ("``x|`|y``", "``x\\|`\\|y``"),
+    ],
+)
+def test_table_cells_escape_every_pipe(cell: str, expected: str) -> None:
+    assert table_cell(cell) == expected
+    tokens = TABLES.parse(f"| a | b |\n| --- | --- |\n{table_row([cell, 'b'])}\n")
+    body = [t.content for t in tokens if t.type == "inline"][2:]
+    assert body[1] == "b"  # the first cell ended where it should
+
+
+@pytest.mark.parametrize(
+    ("url", "markdown"),
+    [
+        ("https://x.example/runs/1", "[run](https://x.example/runs/1)"),
+        ("#1-support-triage", "[run](#1-support-triage)"),
+        ("https://x.example/a b)(\n", "[run](https://x.example/a%20b%29%28%0A)"),
+        ("javascript:alert(1)", "run"),
+        (None, "run"),
+    ],
+)
+def test_links_only_to_http_and_anchors(url: str | None, markdown: str) -> None:
+    assert link("run", url) == markdown

@@ -11,8 +11,6 @@ import click
 
 from agentcd.adapters.protocol import Edges, Repository
 from agentcd.core.definition.load import Workspace, load_workspace
-from agentcd.render.github_actions import fence_commands
-from agentcd.render.inert import log
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,6 +26,9 @@ def write_output(text: str, output: Path | None, *, fence: bool = False) -> None
     """Write to `--output PATH` when given, else stdout, where it may be a CI log: inert there
     (`render.inert.log`), and with `fence` also inside `::stop-commands::` (GitHub Actions)."""
     if output is None:
+        from agentcd.render.github_actions import fence_commands  # `build` loads no renderer
+        from agentcd.render.inert import log
+
         shown = fence_commands(log(text)) if fence else log(text)
         click.echo(shown, nl=not shown.endswith("\n"))
         return

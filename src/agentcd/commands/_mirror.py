@@ -22,6 +22,7 @@ from agentcd.adapters.protocol import CiContext, Host
 from agentcd.core.deploy.ledger import Deployment
 from agentcd.errors import AgentcdError, ConfigError
 from agentcd.render.github_actions import Annotation, Level, format_annotation
+from agentcd.render.inert import log
 
 mirror_option = click.option(
     "--mirror/--no-mirror",
@@ -165,4 +166,4 @@ def _warn(ci: CiContext, message: str) -> None:
     if ci.host is Host.GITHUB:
         click.echo(format_annotation(Annotation(message, level=Level.WARNING)), err=True)
     else:
-        click.echo(f"warning: {message}", err=True)
+        click.echo(log(f"warning: {message}"), err=True)

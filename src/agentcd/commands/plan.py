@@ -40,7 +40,7 @@ from agentcd.core.review.plan import GateVerdict, PlanInputs, PlanView, build_pl
 from agentcd.core.review.snapshot import Snapshot, load_snapshot
 from agentcd.errors import AgentcdError, SourceError
 from agentcd.exit_codes import ExitCode
-from agentcd.render.github_actions import fence_commands, format_mask
+from agentcd.render.github_actions import format_mask
 from agentcd.render.review.json import render_json
 from agentcd.render.review.markdown import SUMMARY_LIMIT, CommentOptions, render_markdown
 
@@ -108,7 +108,7 @@ def command(
     github = ci.host is Host.GITHUB
     if github:
         _print_commands(ci, sides, root)
-    write_output(fence_commands(text) if github and output is None else text, output)
+    write_output(text, output, fence=github)
     if json_path is not None:
         write_output(render_json(view), json_path)
     result = ci_out.post(target, body) if target else None

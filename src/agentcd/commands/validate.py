@@ -24,6 +24,7 @@ from agentcd.core.policy.locate import locate_findings
 from agentcd.core.policy.rules import Finding, Severity, check_workspace
 from agentcd.exit_codes import ExitCode
 from agentcd.render.findings import finding_json
+from agentcd.render.inert import log
 
 JSON_VERSION = 1
 
@@ -71,7 +72,7 @@ def validate(repository: Repository, *, rev: str | None) -> Report:
 def render_text(report: Report) -> str:
     """One `file:line: field: severity rule: message` line per finding, then a summary."""
     rows = [_text_row(f) for f in report.findings]
-    return "".join(row + "\n" for row in [*rows, _summary(report)])
+    return log("".join(row + "\n" for row in [*rows, _summary(report)]))
 
 
 def _text_row(finding: Finding) -> str:

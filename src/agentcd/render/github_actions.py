@@ -14,6 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from agentcd.errors import AgentcdError
+from agentcd.render.inert import terminal
 
 MAX_ANNOTATIONS = 10
 """GitHub shows at most 10 annotations of each level per step."""
@@ -57,8 +58,10 @@ def format_annotation(note: Annotation) -> str:
         ("col", note.col),
         ("title", note.title),
     )
+    # The toolkit's escaping keeps CR and LF; every other control is shown (`render.inert`).
     joined = ",".join(f"{k}={escape_property(str(v))}" for k, v in props if v is not None)
-    return f"::{note.level.value}{' ' if joined else ''}{joined}::{escape_data(note.message)}"
+    line = f"::{note.level.value}{' ' if joined else ''}{joined}::{escape_data(note.message)}"
+    return terminal(line)
 
 
 def format_annotations(notes: Iterable[Annotation]) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ from typing import Any
 from agentcd.core.definition.digest import short
 from agentcd.core.deploy.ledger import Deployment, Outcome, Status
 from agentcd.render.deploy.history import change, when
-from agentcd.render.markdown import code_span, escape_text
+from agentcd.render.markdown import code_span, escape_text, link, table_row
 
 JSON_VERSION = 1
 
@@ -57,7 +57,7 @@ def _md_row(r: Deployment) -> str:
         r.eval_verdict.value if r.eval_verdict else "-",
         code_span(short(r.artifact_digest)),
     ]
-    return "| " + " | ".join(cells) + " |"
+    return table_row(cells)
 
 
 def _md_detail(r: Deployment) -> list[str]:
@@ -76,7 +76,7 @@ def _md_detail(r: Deployment) -> list[str]:
         versions = ", ".join(f"{k} {v}" for k, v in sorted(r.platform_versions.items()))
         lines.append(f"- platform: {escape_text(versions)}")
     if r.run_url:
-        lines.append(f"- run: {escape_text(r.run_url)}")
+        lines.append(f"- run: {link(escape_text(r.run_url), r.run_url)}")
     if r.note:
         lines.append(f"- note: {escape_text(r.note)}")
     marks = {Outcome.PASS: "passed", Outcome.FAIL: "FAILED", Outcome.SKIP: "skipped"}

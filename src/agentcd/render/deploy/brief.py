@@ -25,7 +25,14 @@ from agentcd.core.deploy.drift import AgentDrift, DriftState
 from agentcd.core.deploy.ledger import Deployment
 from agentcd.core.diff.changes import Change, ChangeKind
 from agentcd.core.evals.verdict import Verdict
-from agentcd.render.markdown import code_span, escape_html, escape_text, fence
+from agentcd.render.markdown import (
+    code_span,
+    escape_html,
+    escape_text,
+    fence,
+    table_cell,
+    table_row,
+)
 from agentcd.render.values import line_counts, show_value, shown_value
 
 MAX_CHANGES = 30  # listed per agent; the rest are counted
@@ -67,8 +74,9 @@ def _agent(env: str, agent: AgentBrief) -> str:
     )
     blocks = [title, _backing(agent), _table(env, agent), _changes(env, agent)]
     if running is not None:
+        rollback = code_span(f"agentcd rollback --env {env} --agent {agent.agent}")
         blocks.append(
-            f"Rollback if needed: `agentcd rollback --env {env} --agent {agent.agent}` "
+            f"Rollback if needed: {rollback} "
             f"(restores {code_span(short(running.artifact_digest, 6))}).\n"
         )
     return "\n".join(blocks)
@@ -89,17 +97,15 @@ def _backing(agent: AgentBrief) -> str:
 def _table(env: str, agent: AgentBrief) -> str:
     running, cand = agent.running, agent.candidate
     built = f" (built at {code_span(cand.commit[:7])}, verified)" if cand.commit else " (verified)"
-    rows = [
-        f"| | {escape_text(env)} now | will run |",
-        "| --- | --- | --- |",
-        f"| digest | {_digest(running)} | {code_span(short(cand.digest) + '…')}{built} |",
-        f"| from | {_origin(running, agent.age)} | "
-        f"{_commit(cand.commit, agent.candidate_pull_request)} |",
+    cells = [
+        ("digest", _digest(running), f"{code_span(short(cand.digest) + '…')}{built}"),
+        ("from", _origin(running, agent.age), _commit(cand.commit, agent.candidate_pull_request)),
     ]
     if agent.previous is not None:
-        now_eval = _verdict_of(env, running)
-        rows.append(f"| eval | {now_eval} | {_stage_eval(agent.previous)} |")
-    rows.append(f"| live state | {_live(agent.live)} | {_overwrite(agent)} |")
+        cells.append(("eval", _verdict_of(env, running), _stage_eval(agent.previous)))
+    cells.append(("live state", _live(agent.live), _overwrite(agent)))
+    head = f"| | {table_cell(escape_text(env))} now | will run |"
+    rows = [head, "| --- | --- | --- |", *(table_row(c) for c in cells)]
     return "\n".join(rows) + "\n"
 
 

@@ -11,7 +11,8 @@ from typing import Any
 
 from agentcd.core.definition.digest import short
 from agentcd.core.deploy.drift import AgentDrift, Difference, DriftState
-from agentcd.render.markdown import code_span, escape_html, escape_text
+from agentcd.render.inert import log
+from agentcd.render.markdown import code_span, escape_html, escape_text, table_row
 
 JSON_VERSION = 1
 VALUE_WIDTH = 72
@@ -49,7 +50,7 @@ def render_text(report: Sequence[AgentDrift]) -> str:
                 ]
             if item.more_differences:
                 lines.append(f"      ... and {item.more_differences} more differences")
-    return "\n".join(lines) + "\n"
+    return log("\n".join(lines) + "\n")
 
 
 def _where(item: AgentDrift) -> str:
@@ -82,10 +83,8 @@ def render_markdown(report: Sequence[AgentDrift]) -> str:
             else "none recorded"
         )
         why = "; ".join(escape_text(r) for r in item.reasons) or ""
-        out.append(
-            f"| {escape_text(item.environment)} | {escape_text(item.agent)} | "
-            f"{_MD_STATE[item.state]} | {deployment} | {why} |"
-        )
+        cells = (escape_text(item.environment), escape_text(item.agent), _MD_STATE[item.state])
+        out.append(table_row((*cells, deployment, why)))
     for item in report:
         if item.differences:
             out += ["", *_md_differences(item)]
@@ -108,7 +107,7 @@ def _md_differences(item: AgentDrift) -> list[str]:
 
 def _md_row(diff: Difference) -> str:
     cells = (diff.path, _value(diff.approved, diff.at), _value(diff.live, diff.at))
-    return "| " + " | ".join(code_span(c).replace("|", "\\|") for c in cells) + " |"
+    return table_row(code_span(c) for c in cells)
 
 
 def render_json(report: Sequence[AgentDrift]) -> str:

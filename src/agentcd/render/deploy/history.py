@@ -9,6 +9,7 @@ from typing import Any
 
 from agentcd.core.definition.digest import short
 from agentcd.core.deploy.ledger import Deployment, Kind
+from agentcd.render.inert import log
 
 JSON_VERSION = 1
 _COLUMNS = ("#", "AGENT", "STARTED (UTC)", "STATUS", "CHANGE", "DIGEST", "COMMIT", "ACTOR", "NOTE")
@@ -24,13 +25,13 @@ def change(record: Deployment) -> str:
 
 def render_text(environment: str, records: Sequence[Deployment]) -> str:
     if not records:
-        return f"{environment}: no deployments recorded\n"
+        return log(f"{environment}: no deployments recorded\n")
     rows = [_COLUMNS] + [_row(r) for r in records]
     widths = [max(len(row[i]) for row in rows) for i in range(len(_COLUMNS))]
     lines = [
         "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in rows
     ]
-    return f"{environment}: {len(records)} deployment(s)\n" + "\n".join(lines) + "\n"
+    return log(f"{environment}: {len(records)} deployment(s)\n" + "\n".join(lines) + "\n")
 
 
 def _row(record: Deployment) -> tuple[str, ...]:

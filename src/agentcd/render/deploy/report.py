@@ -8,6 +8,7 @@ from typing import Any
 from agentcd.core.definition.digest import short
 from agentcd.core.deploy.ledger import CheckResult, Outcome
 from agentcd.core.deploy.promotion import AgentOutcome, DeployReport, Result
+from agentcd.render.inert import log
 
 JSON_VERSION = 1
 _MARKS = {Outcome.PASS: "ok  ", Outcome.FAIL: "FAIL", Outcome.SKIP: "skip"}
@@ -23,7 +24,7 @@ def render_text(report: DeployReport) -> str:
         if outcome.detail:
             lines.append(f"    {outcome.detail}")
         lines.extend(_check_line(c) for c in outcome.gate.checks)
-    return "\n".join(lines) + "\n"
+    return log("\n".join(lines) + "\n")
 
 
 def _headline(report: DeployReport) -> str:
@@ -67,7 +68,8 @@ def render_json(report: DeployReport) -> str:
         "dry_run": report.dry_run,
         "agents": [_agent_json(o) for o in report.outcomes],
     }
-    return json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+    # The actions print this file to the log: `log` keeps it valid JSON with the same values.
+    return log(json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n")
 
 
 def _agent_json(outcome: AgentOutcome) -> dict[str, Any]:

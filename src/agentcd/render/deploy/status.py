@@ -8,6 +8,7 @@ from typing import Any
 from agentcd.core.definition.digest import short
 from agentcd.core.deploy.drift import DriftState
 from agentcd.core.deploy.status import Cell, StatusView, age_text
+from agentcd.render.inert import log
 
 JSON_VERSION = 1
 LIVE_LABELS = {
@@ -20,14 +21,14 @@ LIVE_LABELS = {
 
 def render_text(view: StatusView) -> str:
     if not view.rows:
-        return "nothing deployed yet (agentcd promote --env " + view.environments[0] + ")\n"
+        return log(f"nothing deployed yet (agentcd promote --env {view.environments[0]})\n")
     header = ["AGENT", *(e.upper() for e in view.environments)]
     table = [header] + [[row.agent, *(_cell_text(c) for c in row.cells)] for row in view.rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
     lines = [
         "  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)).rstrip() for line in table
     ]
-    return "\n".join(lines) + "\n"
+    return log("\n".join(lines) + "\n")
 
 
 def _cell_text(cell: Cell) -> str:

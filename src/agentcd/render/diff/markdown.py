@@ -21,7 +21,7 @@ from agentcd.render.diff.environments import (
     calm_lines,
     same_bindings,
 )
-from agentcd.render.markdown import code_span, escape_html, escape_text, fence
+from agentcd.render.markdown import code_span, escape_html, escape_text, fence, table_row
 from agentcd.render.values import line_counts, show_value, shown_value
 
 FOLD_LINES = 12  # a text diff longer than this is folded into <details>
@@ -78,9 +78,7 @@ def _table(agents: list[AgentDiff]) -> str:
     for a in agents:
         risk = f"**{a.risk.value}**" if a.risk is Risk.HIGH else a.risk.value if a.risk else ""
         digests = (code_span(short(d)) if d else "—" for d in (a.base_digest, a.head_digest))
-        rows.append(
-            f"| {code_span(a.name)} | {a.status.value} | {risk} | " + " | ".join(digests) + " |"
-        )
+        rows.append(table_row((code_span(a.name), a.status.value, risk, *digests)))
     return "\n".join(rows) + "\n"
 
 
@@ -137,7 +135,7 @@ def _bindings(envs: EnvironmentComparison) -> str:
     if not envs.bindings:
         return f"{heading}\n{same_bindings(envs, _STYLE)}\n"
     rows = [
-        f"| agent | binding | {code_span(base)} | {code_span(head)} |",
+        table_row(("agent", "binding", code_span(base), code_span(head))),
         "| --- | --- | --- | --- |",
     ]
     rows.extend(row for agent in envs.bindings for row in _binding_rows(agent))
@@ -149,16 +147,11 @@ def _binding_rows(agent: AgentBindings) -> list[str]:
     for i, change in enumerate(agent.changes):
         name = code_span(agent.agent) if i == 0 else ""
         values = (
-            _cell(binding_value(v)) if v is not None else f"*{UNSET}*"
+            code_span(binding_value(v)) if v is not None else f"*{UNSET}*"
             for v in (change.base, change.head)
         )
-        rows.append(f"| {name} | {_cell(change.name)} | " + " | ".join(values) + " |")
+        rows.append(table_row((name, code_span(change.name), *values)))
     return rows
-
-
-def _cell(value: str) -> str:
-    """A code span in a table cell: GitHub splits cells on `|` before reading code spans."""
-    return code_span(value).replace("|", "\\|")
 
 
 def _live(envs: EnvironmentComparison) -> str:

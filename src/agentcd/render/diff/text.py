@@ -3,8 +3,6 @@ for two environments, then their bindings and live state."""
 
 from __future__ import annotations
 
-import re
-
 from agentcd.core.definition.digest import short
 from agentcd.core.diff.changes import AgentDiff, AgentStatus, Change, ChangeKind, DiffReport
 from agentcd.core.diff.environments import EnvironmentComparison
@@ -17,10 +15,10 @@ from agentcd.render.diff.environments import (
     live_lines,
     same_bindings,
 )
+from agentcd.render.inert import log
 from agentcd.render.values import line_counts, show_side, show_value, shown_value
 
 _MARK = {ChangeKind.ADDED: "+", ChangeKind.REMOVED: "-", ChangeKind.CHANGED: "~"}
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # terminal escapes in user text stay inert
 _STYLE = Style(name=str, text=str, command=lambda c: f"`{c}`")
 
 
@@ -35,7 +33,7 @@ def render_text(report: DiffReport) -> str:
     lines.append(_summary(report))
     if report.environments is not None:
         lines.extend(_environments(report.environments))
-    return "".join(f"{_inert(line)}\n" for line in lines)
+    return log("".join(f"{line}\n" for line in lines))
 
 
 def _agent(agent: AgentDiff) -> list[str]:
@@ -88,7 +86,3 @@ def _environments(envs: EnvironmentComparison) -> list[str]:
     for side in (envs.base, envs.head):
         lines.extend(f"  {line}" for line in live_lines(side, _STYLE))
     return lines
-
-
-def _inert(line: str) -> str:
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", line)

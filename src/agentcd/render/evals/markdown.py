@@ -11,7 +11,7 @@ from agentcd.core.evals.observation import CheckOutcome
 from agentcd.core.evals.report import AgentReport, EvalReport
 from agentcd.core.evals.scoring import TrialResult
 from agentcd.core.evals.verdict import CaseResult, Summary, Verdict
-from agentcd.render.markdown import code_span, escape_html, escape_text
+from agentcd.render.markdown import code_span, escape_html, escape_text, table_row
 
 ICONS = {
     Verdict.PASS: "✅",
@@ -44,9 +44,17 @@ def _agents_table(report: EvalReport) -> str:
     for a in report.agents:
         d, p = a.decision, a.decision.pairing
         rows.append(
-            f"| {code_span(a.name)} | {ICONS[d.verdict]} {d.verdict.value} | {_rate(d.summary)} "
-            f"| {len(p.new_failures) if p else '–'} | {len(p.fixed) if p else '–'} "
-            f"| {d.summary.errored} | {f'{p.p_value:.3g}' if p else '–'} |"
+            table_row(
+                (
+                    code_span(a.name),
+                    f"{ICONS[d.verdict]} {d.verdict.value}",
+                    _rate(d.summary),
+                    str(len(p.new_failures)) if p else "–",
+                    str(len(p.fixed)) if p else "–",
+                    str(d.summary.errored),
+                    f"{p.p_value:.3g}" if p else "–",
+                )
+            )
         )
     return "\n".join(rows) + "\n"
 
@@ -80,7 +88,7 @@ def _context(report: EvalReport) -> str:
         f"Thresholds ({escape_text(report.environment)}, from {escape_text(report.gate_source)}):"
         f" min pass rate {g.min_pass_rate:.0%}, max new failures {g.max_new_failures},"
         f" min cases {g.min_cases}, max error rate {g.max_error_rate:.0%}."
-        f" Target {code_span(report.target_name)} ({report.target_type}).",
+        f" Target {code_span(report.target_name)} ({escape_text(report.target_type)}).",
         f"Trials: {report.run.run} run, {report.run.cached} cached of {report.run.planned};"
         f" {report.run.calls} calls, {report.run.tokens} tokens.",
     ]
@@ -94,7 +102,7 @@ def _agent_detail(a: AgentReport) -> str:
     base = f", base {code_span(short(a.base_digest))}" if a.base_digest else ""
     summary = (
         f"{ICONS[a.decision.verdict]} {escape_html(a.name)}: {len(a.cases)} cases, "
-        f"digest <code>{short(a.digest)}</code>"
+        f"digest <code>{escape_html(short(a.digest))}</code>"
     )
     body = [f"Digest {code_span(short(a.digest))}{base}.", ""]
     body += [f"- {escape_text(r)}" for r in a.decision.reasons]
@@ -109,8 +117,15 @@ def _cases_table(a: AgentReport) -> str:
         base = a.base_case(c.key)
         base_cell = f"{ICONS[base.outcome]} {base.outcome.value}" if base else "–"
         rows.append(
-            f"| {code_span(c.label)} | {ICONS[c.outcome]} {c.outcome.value} | {base_cell} "
-            f"| {c.passes}/{c.planned} ({escape_text(c.policy)}) | {escape_text(c.reason)} |"
+            table_row(
+                (
+                    code_span(c.label),
+                    f"{ICONS[c.outcome]} {c.outcome.value}",
+                    base_cell,
+                    f"{c.passes}/{c.planned} ({escape_text(c.policy)})",
+                    escape_text(c.reason),
+                )
+            )
         )
     return "\n".join(rows) + "\n"
 

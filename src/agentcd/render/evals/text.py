@@ -1,10 +1,12 @@
-"""The eval report as plain text for a terminal: verdicts, reasons, cases that did not pass."""
+"""The eval report as plain text for a terminal or a CI log: verdicts, reasons, cases that did
+not pass. Suite names, case ids, reasons and target output are untrusted: `render.inert.log`."""
 
 from __future__ import annotations
 
 from agentcd.core.definition.digest import short
 from agentcd.core.evals.observation import CheckOutcome
 from agentcd.core.evals.report import EvalReport
+from agentcd.render.inert import log
 
 
 def render_text(report: EvalReport) -> str:
@@ -26,4 +28,4 @@ def render_text(report: EvalReport) -> str:
         f"\ntrials: {run.run} run, {run.cached} cached of {run.planned}; "
         f"{run.calls} calls, {run.tokens} tokens" + ("; budget exhausted" if run.exhausted else "")
     )
-    return "\n".join(lines) + "\n"
+    return log("\n".join(lines) + "\n")

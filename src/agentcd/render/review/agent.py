@@ -13,7 +13,7 @@ from agentcd.core.evals.verdict import Verdict
 from agentcd.core.review.environment import EnvCell
 from agentcd.core.review.evals import AgentEval, EvalResult, EvalStatus
 from agentcd.core.review.plan import AgentPlan, PolicyItem
-from agentcd.render.markdown import code_span, escape_html, escape_text, fence
+from agentcd.render.markdown import code_span, escape_html, escape_text, fence, table_row
 from agentcd.render.review import words as w
 from agentcd.render.review.fit import Block
 from agentcd.render.values import line_counts, show_value, shown_value
@@ -96,8 +96,15 @@ def _environments(agent: AgentPlan, sigil: str) -> str:
         "| --- | --- | --- | --- | --- |",
     ]
     rows += [
-        f"| {escape_text(c.environment)} | {w.running_now(c.running, sigil)} "
-        f"| {w.deployed(c.running)} | {_live(c)} | {w.after_merge(c.after_merge)} |"
+        table_row(
+            (
+                escape_text(c.environment),
+                w.running_now(c.running, sigil),
+                w.deployed(c.running),
+                _live(c),
+                w.after_merge(c.after_merge),
+            )
+        )
         for c in agent.environments
     ]
     return "\n".join(rows) + "\n"

@@ -9,6 +9,7 @@ matrix, and a note says where the full plan is.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from agentcd.core.deploy.drift import DriftState
@@ -18,12 +19,13 @@ from agentcd.core.review.environment import EnvCell
 from agentcd.core.review.evals import EvalStatus
 from agentcd.core.review.marker import COMMENT_CAP
 from agentcd.core.review.plan import AgentPlan, PlanView
-from agentcd.render.markdown import code_span, escape_text
+from agentcd.render.markdown import code_span, escape_text, link, table_row
 from agentcd.render.review import words as w
 from agentcd.render.review.agent import agent_blocks, policy_line
 from agentcd.render.review.fit import Block, fit_blocks
 from agentcd.render.values import line_counts, show_value
 
+_ANCHOR_DROPS = re.compile(r"[^\w\- ]")
 SUMMARY_LIMIT = 250_000
 """Characters for the job summary: 1 MiB per step is GitHub's limit, in bytes, at 4 per char."""
 
@@ -116,20 +118,24 @@ def _matrix(view: PlanView, opts: CommentOptions) -> str:
     envs = [escape_text(e) for e in view.environments]
     header = ["agent", "change", *envs, "after merge", "eval"]
     rows = [_row(a, opts) for a in view.agents]
-    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    lines = [table_row(header), "|" + " --- |" * len(header)]
     return "\n".join(lines + rows) + "\n"
 
 
 def _row(agent: AgentPlan, opts: CommentOptions) -> str:
-    anchor = f"#{agent.number}-{agent.name}"
     cells = [
-        f"[{escape_text(agent.name)}]({anchor})",
+        link(escape_text(agent.name), f"#{agent.number}-{_slug(agent.name)}"),
         _change(agent),
         *(_cell(c) for c in agent.environments),
         w.digest(agent.diff.head_digest) if agent.diff.head_digest else "removed",
         _eval_cell(agent),
     ]
-    return "| " + " | ".join(cells) + " |"
+    return table_row(cells)
+
+
+def _slug(name: str) -> str:
+    """The heading's anchor as GitHub makes it: lowercase, punctuation dropped, spaces to `-`."""
+    return _ANCHOR_DROPS.sub("", name.lower()).replace(" ", "-")
 
 
 def _change(agent: AgentPlan) -> str:
@@ -192,7 +198,8 @@ def _invalid(view: PlanView) -> str:
     items = []
     for agent in view.invalid:
         # Each line of a load error starts with the file's path; the list item names it once.
-        lines = [line.removeprefix(f"{agent.path}: ") for line in agent.error.splitlines()]
+        # Split at LF only: `splitlines` would also break at a NEL or U+2028 a YAML key holds.
+        lines = [line.removeprefix(f"{agent.path}: ") for line in agent.error.split("\n")]
         shown = [escape_text(line) for line in lines if line.strip()]
         if len(shown) == 1:
             items.append(f"- {code_span(agent.path)}: {shown[0]}")
@@ -234,7 +241,7 @@ def _shortened(view: PlanView, opts: CommentOptions, dropped: int, *, cut: bool)
     what = f"{w.plural(dropped, 'detail section')} left out" if dropped else "the end cut"
     if cut and dropped:
         what += " and the rest cut"
-    where = w.link(opts.full_report, view.report_url)
+    where = link(opts.full_report, view.report_url)
     return (
         f"> [!NOTE]\n> This comment is shortened to fit the host's size limit ({what}). "
         f"The full plan is in {where} and in `agentcd plan --format json`.\n"

@@ -1,4 +1,4 @@
-"""Short phrases the plan's Markdown renderers share: states, verdicts, digests, times, links.
+"""Short phrases the plan's Markdown renderers share: states, verdicts, digests, times.
 
 Pure formatting of values the view model computed; user text goes through `render.markdown`.
 """
@@ -30,7 +30,6 @@ GATE = {
     GateVerdict.PENDING: "⏳ pending",
 }
 EVAL_ICON = {Verdict.PASS: "✅", Verdict.FAIL: "❌", Verdict.INCONCLUSIVE: "⚠️"}
-_URL_UNSAFE = {" ": "%20", "(": "%28", ")": "%29", "<": "%3C", ">": "%3E", '"': "%22"}
 
 
 def digest(value: str | None) -> str:
@@ -44,14 +43,6 @@ def commit(value: str | None) -> str:
 def when(moment: datetime) -> str:
     """An absolute time: a relative one ("2 days ago") would rewrite the comment every run."""
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def link(text: str, url: str | None) -> str:
-    """`[text](url)` for an http(s) URL, else the plain text."""
-    if not url or not url.startswith(("https://", "http://")):
-        return text
-    safe = "".join(_URL_UNSAFE.get(c, c) for c in url)
-    return f"[{text}]({safe})"
 
 
 def running_now(running: Running | None, sigil: str) -> str:
