@@ -126,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.INTERRUPTED
     except AgentcdError as e:
         click.echo(log(f"error: {e}"), err=True)  # a message may quote a fork's YAML keys
-        return ExitCode.ERROR
+        return ExitCode(e.exit_code)
     except Exception:  # the one place a bug becomes exit 3 with a log, not a traceback
         return _report_bug()
     finally:

@@ -29,6 +29,9 @@ def render_text(report: DeployReport) -> str:
 
 def _headline(report: DeployReport) -> str:
     verb = f"{_VERBS.get(report.command, report.command)} {report.environment}"
+    applied = report.count(Result.SUCCEEDED) + report.count(Result.FAILED)
+    if report.count(Result.REFUSED) and applied:  # says what happened, should it ever happen
+        return f"{verb}: refused in part, {applied} applied" + _counts(report)
     if report.count(Result.REFUSED):
         return f"{verb}: refused, nothing was applied" + _counts(report)
     if report.dry_run:
