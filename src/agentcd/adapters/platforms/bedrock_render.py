@@ -15,23 +15,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from agentcd.adapters.platforms.bedrock_tools import (
+    DESCRIPTION_MAX,
+    NAME,
+    Refused,
+    action_group,
+)
 from agentcd.core.deploy.drift import config_digest
 from agentcd.core.deploy.release import Release
 from agentcd.errors import PlatformError
 
-# The model's `Name` pattern (agents, aliases, action groups, functions), and its lengths.
-NAME = re.compile(r"([0-9a-zA-Z][_-]?){1,100}")
 KNOWLEDGE_BASE_ID = re.compile(r"[0-9a-zA-Z]{10}")
-LAMBDA_ARN = re.compile(
-    r"arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}(-gov)?-[a-z]+-\d{1}:\d{12}:function:.+"
-)
 GUARDRAIL_VERSION = re.compile(r"[0-9]{1,8}|DRAFT")
-RETURN_CONTROL = "RETURN_CONTROL"
 INSTRUCTION_LENGTH = (40, 4000)
-DESCRIPTION_MAX = 200
 BEDROCK_PROVIDERS = ("bedrock", "aws", "amazon-bedrock")
-BUILTINS = {"user_input": "AMAZON.UserInput", "code_interpreter": "AMAZON.CodeInterpreter"}
-PARAMETER_TYPES = ("string", "number", "integer", "boolean", "array")
 
 # The stamp every version carries at the end of its description: the deployment digest and the
 # first 12 hex digits of the rendered config's digest (two environments can share a deployment
@@ -73,9 +70,9 @@ def render_config(release: Release, naming: Naming) -> dict[str, Any]:
     try:
         _refuse_unmapped(artifact)
         agent = _agent_fields(release, naming)
-        groups = [_action_group(t, release.bindings) for t in artifact.get("tools", [])]
+        groups = [action_group(t, release.bindings) for t in artifact.get("tools", [])]
         bases = [_knowledge_base(k, release.bindings) for k in artifact.get("knowledge", [])]
-    except _Refused as e:
+    except Refused as e:
         raise PlatformError(f"{where}: {e}") from None
     return {
         "agent": agent,
@@ -103,10 +100,6 @@ def read_stamp(description: str | None) -> tuple[str, str, str] | None:
     return (description or "")[: match.start()], match.group(1), match.group(2)
 
 
-class _Refused(Exception):
-    """A field Bedrock cannot carry; the message says which and why."""
-
-
 def _refuse_unmapped(artifact: Mapping[str, Any]) -> None:
     model = artifact.get("model", {})
     checks = [
@@ -129,14 +122,14 @@ def _refuse_unmapped(artifact: Mapping[str, Any]) -> None:
     ]
     for value, why in checks:
         if value:
-            raise _Refused(why)
+            raise Refused(why)
 
 
 def _agent_fields(release: Release, naming: Naming) -> dict[str, Any]:
     artifact, env = release.artifact, release.environment
     role = naming.roles.get(env)
     if not role:
-        raise _Refused(f"agentcd.yaml: targets.<name>.roles has no role for environment {env}")
+        raise Refused(f"agentcd.yaml: targets.<name>.roles has no role for environment {env}")
     fields: dict[str, Any] = {
         "agentName": agent_name(naming.template, release.agent, env),
         "instruction": _instruction(artifact.get("instructions", "")),
@@ -157,7 +150,7 @@ def _agent_fields(release: Release, naming: Naming) -> dict[str, Any]:
 def _instruction(text: str) -> str:
     low, high = INSTRUCTION_LENGTH
     if not low <= len(text) <= high:
-        raise _Refused(f"instructions: Bedrock takes {low} to {high} characters, not {len(text)}")
+        raise Refused(f"instructions: Bedrock takes {low} to {high} characters, not {len(text)}")
     return text
 
 
@@ -167,7 +160,7 @@ def _foundation_model(model: Mapping[str, Any]) -> str:
         return str(override)
     if model.get("provider") in BEDROCK_PROVIDERS:
         return str(model["id"])
-    raise _Refused(
+    raise Refused(
         f"model: {model.get('provider')} {model.get('id')} is not a Bedrock model; "
         "set model.overrides.bedrock to a Bedrock model id or inference profile"
     )
@@ -183,151 +176,43 @@ def _short(text: str) -> str:
 def _guardrail(guardrails: Sequence[Mapping[str, Any]], bindings: Mapping[str, Any]) -> Any:
     for g in guardrails:
         if g.get("type") != "platform":
-            raise _Refused(
+            raise Refused(
                 f"guardrails[{g['name']}]: a {g.get('type')} guardrail is not enforced by "
                 "Bedrock; use a Bedrock guardrail (type: platform, binding: ID:VERSION)"
             )
         if g.get("config"):
-            raise _Refused(f"guardrails[{g['name']}].config: configure it in Bedrock itself")
+            raise Refused(f"guardrails[{g['name']}].config: configure it in Bedrock itself")
     if len(guardrails) > 1:
-        raise _Refused("guardrails: a Bedrock agent has one guardrail")
+        raise Refused("guardrails: a Bedrock agent has one guardrail")
     if not guardrails:
         return None
     name = guardrails[0]["name"]
     value = bindings.get(guardrails[0].get("binding", ""), "")
     identifier, _, version = str(value).rpartition(":")
     if not identifier or not GUARDRAIL_VERSION.fullmatch(version):
-        raise _Refused(
+        raise Refused(
             f"guardrails[{name}]: the binding is {value!r}; give the guardrail and its "
             "version, ID:VERSION (e.g. gr-abc123:3)"
         )
     return {"guardrailIdentifier": identifier, "guardrailVersion": version}
 
 
-def _action_group(tool: Mapping[str, Any], bindings: Mapping[str, Any]) -> dict[str, Any]:
-    name, kind = tool["name"], tool["type"]
-    if not NAME.fullmatch(name):
-        raise _Refused(
-            f"tools[{name}].name: Bedrock names are letters and digits, one - or _ between them"
-        )
-    group: dict[str, Any] = {"name": name, "actionGroupState": "ENABLED"}
-    description = tool.get("description", "")
-    if len(description) > DESCRIPTION_MAX:
-        raise _Refused(f"tools[{name}].description: Bedrock takes {DESCRIPTION_MAX} characters")
-    if description:
-        group["description"] = description
-    if kind == "builtin":
-        return {**group, **_builtin(tool)}
-    group["actionGroupExecutor"] = _executor(tool, bindings)
-    if kind == "function":
-        group["functionSchema"] = {"functions": [_function(tool)]}
-    elif kind == "openapi":
-        group["apiSchema"] = {"payload": _openapi(tool)}
-    else:
-        raise _Refused(
-            f"tools[{name}]: a {kind} tool has no Bedrock Agents action group "
-            "(MCP servers are Bedrock AgentCore Gateway targets)"
-        )
-    return group
-
-
-def _builtin(tool: Mapping[str, Any]) -> dict[str, Any]:
-    signature = BUILTINS.get(tool["name"])
-    if signature is None:
-        known = ", ".join(sorted(BUILTINS))
-        raise _Refused(f"tools[{tool['name']}]: Bedrock's built-in tools are {known}")
-    return {"parentActionGroupSignature": signature}
-
-
-def _executor(tool: Mapping[str, Any], bindings: Mapping[str, Any]) -> dict[str, str]:
-    """A Lambda ARN runs the tool; RETURN_CONTROL (or no binding) hands it to the caller."""
-    if "binding" not in tool:
-        return {"customControl": RETURN_CONTROL}
-    value = bindings.get(tool["binding"])
-    if value == RETURN_CONTROL:
-        return {"customControl": RETURN_CONTROL}
-    if isinstance(value, str) and LAMBDA_ARN.fullmatch(value):
-        return {"lambda": value}
-    raise _Refused(
-        f"tools[{tool['name']}]: the binding {tool['binding']} is {value!r}; Bedrock runs a "
-        f"tool through a Lambda function (arn:aws:lambda:...) or returns it ({RETURN_CONTROL})"
-    )
-
-
-def _function(tool: Mapping[str, Any]) -> dict[str, Any]:
-    name = tool["name"]
-    function: dict[str, Any] = {
-        "name": name,
-        "parameters": _parameters(name, tool.get("input_schema") or {}),
-        "requireConfirmation": "ENABLED" if tool.get("approval") == "always" else "DISABLED",
-    }
-    if tool.get("description"):
-        function["description"] = tool["description"]
-    return function
-
-
-def _parameters(tool: str, schema: Mapping[str, Any]) -> dict[str, Any]:
-    """A flat JSON Schema object as Bedrock function parameters; enums join the description."""
-    extra = set(schema) - {"type", "properties", "required", "additionalProperties"}
-    if extra or schema.get("type", "object") != "object" or schema.get("additionalProperties"):
-        raise _Refused(
-            f"tools[{tool}].input_schema: Bedrock takes an object of simple properties "
-            f"(type, properties, required), not {sorted(extra) or schema.get('type')}"
-        )
-    required = set(schema.get("required", []))
-    return {
-        key: _parameter(f"tools[{tool}].input_schema.properties.{key}", prop, key in required)
-        for key, prop in sorted(schema.get("properties", {}).items())
-    }
-
-
-def _parameter(where: str, prop: Mapping[str, Any], required: bool) -> dict[str, Any]:
-    kind = prop.get("type")
-    extra = set(prop) - {"type", "description", "enum"}
-    if kind not in PARAMETER_TYPES or extra:
-        raise _Refused(
-            f"{where}: Bedrock parameters are one of {', '.join(PARAMETER_TYPES)} with a "
-            f"description (and enum), not {sorted(extra) or kind!r}"
-        )
-    description = str(prop.get("description", ""))
-    if "enum" in prop:
-        values = ", ".join(str(v) for v in prop["enum"])
-        description = f"{description} (one of: {values})".strip()
-    parameter: dict[str, Any] = {"type": kind, "required": required}
-    if description:
-        parameter["description"] = description
-    return parameter
-
-
-def _openapi(tool: Mapping[str, Any]) -> str:
-    if tool.get("input_schema"):
-        raise _Refused(f"tools[{tool['name']}].input_schema: the OpenAPI spec holds the arguments")
-    if tool.get("approval") == "always":
-        raise _Refused(
-            f"tools[{tool['name']}].approval: for an OpenAPI tool, Bedrock reads "
-            "x-requireConfirmation on each operation of the spec"
-        )
-    if not tool.get("spec"):
-        raise _Refused(f"tools[{tool['name']}].spec: an openapi tool needs its spec")
-    return str(tool["spec"])
-
-
 def _knowledge_base(entry: Mapping[str, Any], bindings: Mapping[str, Any]) -> dict[str, Any]:
     name = entry["name"]
     value = bindings.get(entry.get("binding", ""))
     if not isinstance(value, str) or not KNOWLEDGE_BASE_ID.fullmatch(value):
-        raise _Refused(
+        raise Refused(
             f"knowledge[{name}]: the binding is {value!r}; bind it to the knowledge base id "
             "(10 letters and digits)"
         )
     if entry.get("version"):
-        raise _Refused(
+        raise Refused(
             f"knowledge[{name}].version: a Bedrock knowledge base has no snapshots to pin; "
             "bind each environment to its own knowledge base instead"
         )
     description = entry.get("description", "")
     if not 1 <= len(description) <= DESCRIPTION_MAX:
-        raise _Refused(
+        raise Refused(
             f"knowledge[{name}].description: Bedrock needs 1 to {DESCRIPTION_MAX} characters "
             "(the agent reads it to decide when to search)"
         )

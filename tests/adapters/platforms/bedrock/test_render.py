@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 
 from agentcd.adapters.platforms.bedrock_render import (
-    DESCRIPTION_MAX,
     Naming,
     normalize_version,
     read_stamp,
     render_config,
     stamped_description,
 )
+from agentcd.adapters.platforms.bedrock_tools import DESCRIPTION_MAX
 from agentcd.core.deploy.release import Release
 from agentcd.errors import PlatformError
 from tests.adapters.platforms.bedrock.conftest import (
