@@ -150,3 +150,18 @@ def test_the_calls_of_one_promote(cli: Any, project: Path, fake: FakeBedrock) ->
     assert first == FIRST_PROMOTE  # nothing recorded: nothing live to read
     assert unchanged == ["ListAgents", *READ]  # what runs is read, and is the release
     assert changed == ["ListAgents", *CHANGED_PROMOTE]
+
+
+def test_a_definition_bedrock_cannot_carry_stops_the_promote_before_anything_is_recorded(
+    cli: Any, project: Path, fake: FakeBedrock
+) -> None:
+    spec = project / "agents" / "triage" / "agent.yaml"
+    definition = yaml.safe_load(spec.read_text())
+    definition["model"]["parameters"] = {"temperature": 0.2}
+    spec.write_text(yaml.safe_dump(definition, sort_keys=False))
+    git(project, "commit", "-q", "-am", "Cooler")
+    result = cli("promote", "--env", "dev")
+    assert result.code == 1, result
+    assert "rendering triage for Bedrock (dev): model.parameters: Bedrock Agents set" in result.err
+    assert fake.calls == []
+    assert json.loads(cli("history", "--env", "dev", "--format", "json").out)["deployments"] == []
