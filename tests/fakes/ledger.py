@@ -8,8 +8,10 @@ from datetime import datetime
 
 from agentcd.adapters.ledger.protocol import LeaseHeld, SequenceTaken
 from agentcd.core.definition.bundle import Bundle
+from agentcd.core.deploy.chain import ChainCheck, start
 from agentcd.core.deploy.lease import Lease
 from agentcd.core.deploy.ledger import Deployment, EvalRecord, Status
+from agentcd.core.deploy.verify import BundleCheck, LedgerCheck
 
 
 class FakeLedger:
@@ -94,3 +96,15 @@ class FakeLedger:
         except BaseException:
             self.records, self.bundles, self.eval_records = saved
             raise
+
+    def verify(self) -> LedgerCheck:
+        """Nothing in memory can be tampered with: the chain is intact by construction."""
+        entries = len(self.records) + len(self.eval_records)
+        chain = ChainCheck(linked=entries, unchained=0, head=start(()))
+        return LedgerCheck(
+            ledger="the fake ledger",
+            deployments=len(self.records),
+            evals=len(self.eval_records),
+            chain=chain,
+            bundles=tuple(BundleCheck(digest) for digest in sorted(self.bundles)),
+        )

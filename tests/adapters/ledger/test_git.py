@@ -31,6 +31,7 @@ from tests.adapters.ledger.test_sqlite import (  # noqa: F401 (the shared contra
     test_eval_verdicts_are_appended_in_order,
     test_finish_moves_in_progress_to_a_final_status_once,
     test_history_filters_and_orders,
+    test_verify_finds_an_intact_ledger_with_what_it_holds,
 )
 from tests.conftest import EXAMPLE, git
 from tests.core.ledger_records import T0, dep
@@ -60,7 +61,8 @@ def test_records_are_json_lines_on_an_orphan_branch(remote: Remote) -> None:
     assert [line["event"] for line in lines] == ["claim", "finish"]
     assert lines[0]["record"]["status"] == "in_progress"  # the claim is kept as written
     assert (lines[1]["seq"], lines[1]["status"]) == (1, "succeeded")
-    assert json.loads(remote.show("ledger.json")) == {"format": 1, "kind": "agentcd-ledger"}
+    assert [line["chain"]["n"] for line in lines] == [1, 2]  # linked: see test_git_chain.py
+    assert json.loads(remote.show("ledger.json")) == {"format": 2, "kind": "agentcd-ledger"}
     roots = git(remote.path, "rev-list", "--max-parents=0", "agentcd-ledger").split()
     main_roots = git(remote.path, "rev-list", "--max-parents=0", "main").split()
     assert len(roots) == 1 and roots != main_roots
@@ -252,10 +254,10 @@ def test_a_ledger_of_a_newer_format_is_refused(remote: Remote) -> None:
     open_git_ledger(work).append(dep(1, "a"))
     git(work, "fetch", "-q", "origin", "agentcd-ledger:ledger")
     git(work, "switch", "-q", "ledger")
-    (work / "ledger.json").write_text('{"format": 2, "kind": "agentcd-ledger"}\n')
+    (work / "ledger.json").write_text('{"format": 3, "kind": "agentcd-ledger"}\n')
     git(work, "commit", "-q", "-am", "from the future")
     git(work, "push", "-q", "origin", "ledger:agentcd-ledger")
-    with pytest.raises(LedgerError, match="format 2 was written by a newer agentcd"):
+    with pytest.raises(LedgerError, match="format 3 was written by a newer agentcd"):
         open_git_ledger(remote.clone("again")).history()
 
 

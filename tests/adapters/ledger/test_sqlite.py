@@ -112,6 +112,23 @@ def test_eval_verdicts_are_appended_in_order(ledger: Ledger) -> None:
     assert len(ledger.evals()) == 3
 
 
+def test_verify_finds_an_intact_ledger_with_what_it_holds(
+    ledger: Ledger, example_artifact: dict[str, object]
+) -> None:
+    assert ledger.verify().intact  # nothing yet
+    bundle = make_bundle(name="faq-bot", artifact=example_artifact, commit="c" * 40, path="x")
+    ledger.put_bundle(bundle)
+    ledger.append(dep(1, "a", Status.IN_PROGRESS, finished_at=None))
+    ledger.finish("a", "prod", 1, status=Status.FAILED, finished_at=T0, platform_versions={},
+                  note="")  # fmt: skip
+    ledger.record_eval(EvalRecord(agent="a", artifact_digest=digest("a"), verdict=Verdict.PASS,
+                                  recorded_at=T0))  # fmt: skip
+    check = ledger.verify()
+    assert check.intact and check.chain.broken is None
+    assert (check.deployments, check.evals) == (1, 1)
+    assert [b.digest for b in check.bundles] == [bundle.digest]
+
+
 @pytest.fixture
 def example_artifact() -> dict[str, object]:
     from agentcd.adapters.source import WorkTree

@@ -6,6 +6,10 @@ write is one commit pushed as a compare-and-set on the commit it was built on; w
 moved meanwhile, the edits are replayed on the new tip, each re-checking its sequence number
 (`SequenceTaken` when another run took it), and pushed again, a bounded number of times.
 `batch()` makes the writes of a block one commit.
+
+Every read is verified: each fetched tree's hash chain (`gitchain`), and, when this clone read
+the branch before, that the branch descends from that head (`GitBranch.fetch`) and that every
+record file it read then only grew. A tree that fails is refused, never read.
 """
 
 from __future__ import annotations
@@ -14,24 +18,28 @@ import random
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from agentcd.adapters.ledger import jsonl
+from agentcd.adapters.ledger import gitchain, jsonl
 from agentcd.adapters.ledger.gitbranch import Credentials, GitBranch, Tree
 from agentcd.adapters.ledger.leases import LeaseEdit, ReleaseLease, TakeLease
 from agentcd.adapters.ledger.protocol import LedgerError
 from agentcd.core.definition.bundle import Bundle, read_bundle
 from agentcd.core.definition.digest import DIGEST_RE
+from agentcd.core.deploy.chain import ChainCheck, Head
 from agentcd.core.deploy.lease import Lease
 from agentcd.core.deploy.ledger import Deployment, EvalRecord, Status
+from agentcd.core.deploy.verify import LedgerCheck
 
 MAX_ATTEMPTS = 8
 _MAX_PAUSE = 2.0
 
 
 class GitLedger:
-    """A ledger on `branch` of `remote`; a branch that does not exist yet reads as empty."""
+    """A ledger on `branch` of `remote`; a branch that does not exist yet reads as empty, unless
+    this clone read it before."""
 
     def __init__(self, store: GitBranch, *, pause: Callable[[float], None] = time.sleep) -> None:
         self._store = store
@@ -42,6 +50,8 @@ class GitLedger:
         self._pending: list[jsonl.Edit | LeaseEdit] = []
         self._overlay: dict[str, bytes] = {}
         self._depth = 0
+        self._checks: dict[str | None, ChainCheck] = {}  # by commit: each tree's chain
+        self._listed: dict[str, Mapping[str, str]] = {}  # by commit: the trees seen
 
     @classmethod
     def open(
@@ -52,6 +62,13 @@ class GitLedger:
     # ------------------------------------------------------------ reading
 
     def _state(self) -> Tree:
+        tree = self._fetched()
+        broken = self._checks[tree.commit].broken
+        if broken is not None:
+            raise LedgerError(f"reading the ledger {self._store.where()}: {broken}")
+        return tree
+
+    def _fetched(self) -> Tree:
         if self._tree is None:
             self._tree = self._load(self._store.fetch())
         return self._tree
@@ -68,7 +85,36 @@ class GitLedger:
         if tree.commit is not None:
             manifest = tree.files.get(jsonl.MANIFEST)
             jsonl.check_manifest(self._blobs.get(manifest or ""), self._store.where())
+        if tree.commit not in self._checks:
+            self._checks[tree.commit] = self._check(tree)
+        if self._checks[tree.commit].broken is not None and tree.seen != tree.commit:
+            self._store.restore_seen(tree.seen)
         return tree
+
+    def _check(self, tree: Tree) -> ChainCheck:
+        """That what this clone read before (`tree.seen`) only grew (a break found so is named
+        field by field), and the tree's chain."""
+        files = {p: self._blobs[b] for p, b in tree.files.items() if gitchain.is_chained(p)}
+        found = gitchain.check(files, self._store.where())
+        if tree.commit is not None:
+            self._listed[tree.commit] = tree.files
+        if tree.seen in (None, tree.commit):
+            return found
+        assert tree.seen is not None
+        before = self._listed.get(tree.seen) or self._store.list(tree.seen)
+        old = [b for p, b in before.items() if gitchain.is_chained(p) and b not in self._blobs]
+        self._blobs.update(self._store.read(old))
+        broken = gitchain.appended_only(before, tree.files, self._blobs, seen=tree.seen)
+        return found if broken is None else replace(found, broken=broken)
+
+    def _head(self) -> Head:
+        """The chain's newest entry, with what this run has written but not pushed yet."""
+        head = self._checks[self._state().commit].head
+        for path, data in self._overlay.items():
+            last = gitchain.last_head(data) if gitchain.is_chained(path) else None
+            if last is not None and last.n > head.n:
+                head = last
+        return head
 
     def _content(self, path: str) -> bytes | None:
         if path in self._overlay:
@@ -125,6 +171,18 @@ class GitLedger:
         ]
         return tuple(sorted(found, key=lambda e: e.recorded_at))
 
+    def verify(self) -> LedgerCheck:
+        tree = self._fetched()
+        bundles = [
+            b for p, b in tree.files.items() if p.startswith("bundles/") and b not in self._blobs
+        ]
+        self._blobs.update(self._store.read(bundles))
+        files = {
+            path: self._blobs[blob] for path, blob in tree.files.items() if blob in self._blobs
+        }
+        where = self._store.where()
+        return gitchain.report(f"the git ledger on {where}", files, self._checks[tree.commit])
+
     # ------------------------------------------------------------ writing
 
     def append(self, record: Deployment) -> None:
@@ -180,7 +238,7 @@ class GitLedger:
                 self._flush()
 
     def _edit(self, edit: jsonl.Edit | LeaseEdit) -> None:
-        changed = edit.apply(self._content(edit.path))  # SequenceTaken as far as we know
+        changed = self._applied(edit)  # SequenceTaken as far as we know
         if changed is None:
             return
         self._pending.append(edit)
@@ -206,24 +264,35 @@ class GitLedger:
             self._pending.clear()
             self._overlay.clear()
 
+    def _applied(self, edit: jsonl.Edit | LeaseEdit) -> bytes | None:
+        """The edit's file after it, its new record lines linked in the chain."""
+        current = self._content(edit.path)
+        changed = edit.apply(current)
+        if changed is None or not gitchain.is_chained(edit.path):
+            return changed
+        return gitchain.link_appended(current, changed, self._head())
+
     def _push_pending(self) -> bool:
         base = self._state()
         changes = dict(self._overlay)
-        if base.commit is None:
+        if self._content(jsonl.MANIFEST) != jsonl.MANIFEST_BYTES:  # new, or an older format
             changes[jsonl.MANIFEST] = jsonl.MANIFEST_BYTES
+        head = self._head()
         written = self._store.commit(base, changes, _message(self._pending))
         if not self._store.push(written, expected=base.commit):
             return False
         for path, data in changes.items():
             self._blobs[written.files[path]] = data
         self._tree = written
+        self._listed[str(written.commit)] = written.files
+        self._checks[written.commit] = replace(self._checks[base.commit], linked=head.n, head=head)
         return True
 
     def _replay(self) -> dict[str, bytes]:
         """The pending edits on the fresh branch; `SequenceTaken` if one no longer applies."""
         self._overlay = {}
         for edit in self._pending:
-            changed = edit.apply(self._content(edit.path))
+            changed = self._applied(edit)
             if changed is not None:
                 self._overlay[edit.path] = changed
         return self._overlay

@@ -4,7 +4,8 @@ Reading fetches the branch into a private ref (`refs/agentcd/<branch>`) and read
 `ls-tree` and `cat-file --batch`. Writing builds a commit with `hash-object`, a temporary index
 (`GIT_INDEX_FILE`) and `commit-tree`, then pushes it with `--force-with-lease` on the commit it
 was built on: the push is the compare-and-set. The user's working tree, index and HEAD are
-never touched, and no hook runs.
+never touched, and no hook runs. The private ref is also the head this clone read last: a
+fetched branch that does not descend from it, or is gone, is refused.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class Tree:
 
     commit: str | None
     files: Mapping[str, str]
+    seen: str | None = None  # the head this clone had read before this fetch, if any
 
 
 _FETCH_ATTEMPTS = 6
@@ -87,7 +89,9 @@ class GitBranch:
     # ------------------------------------------------------------ reading
 
     def fetch(self) -> Tree:
-        """The branch as the remote has it now."""
+        """The branch as the remote has it now; refused when this clone read it before and it
+        is gone, or no longer descends from the head read then (rewound or rewritten)."""
+        seen = self.seen()
         refspec = f"+refs/heads/{self.branch}:{self.private_ref}"
         # `--refmap=`: update only our ref, not the remote's tracking refs, which other jobs in
         # this clone may be fetching at the same moment.
@@ -99,12 +103,63 @@ class GitBranch:
             time.sleep(0.05 * 2**attempt)  # another run in this clone is updating our ref
         if done.returncode == 0:
             commit = self._run("rev-parse", "--verify", self.private_ref).stdout.decode().strip()
-            return Tree(commit, self.list(commit))
+            self._descends(seen, commit)
+            return Tree(commit, self.list(commit), seen)
         error = done.stderr.decode("utf-8", "replace")
         if "couldn't find remote ref" in error:
-            self._run("update-ref", "-d", self.private_ref, check=False)
+            if seen is not None:
+                raise LedgerError(self._vanished(seen))
             return Tree(None, {})
         raise LedgerError(f"reading the ledger: fetching {self.where()}: {self._explain(error)}")
+
+    def seen(self) -> str | None:
+        """The head of the branch this clone read last (fetched or pushed), if it ever did."""
+        done = self._run("rev-parse", "--verify", "--quiet", self.private_ref, check=False)
+        return (done.stdout.decode().strip() or None) if done.returncode == 0 else None
+
+    def restore_seen(self, seen: str | None) -> None:
+        """Remember `seen` (None: nothing) as the head read last again, after a fetched tree
+        failed its checks: a refused tree never counts as read."""
+        if seen is None:
+            self._run("update-ref", "-d", self.private_ref)
+        else:
+            self._run("update-ref", self.private_ref, seen)
+
+    def _descends(self, seen: str | None, commit: str) -> None:
+        """Refuse a branch that does not descend from what this clone read, and keep
+        remembering that head, so every later read is refused too."""
+        if seen is None or seen == commit:
+            return
+        done = self._run("merge-base", "--is-ancestor", seen, commit, check=False)
+        if done.returncode == 0:
+            return
+        self.restore_seen(seen)
+        if done.returncode != 1:
+            raise LedgerError(
+                f"reading the ledger {self.where()}: comparing it with {seen}, the head this "
+                f"clone read last: {done.stderr.decode('utf-8', 'replace').strip()}"
+            )
+        raise LedgerError(
+            f"reading the ledger {self.where()}: refused: it is at {commit[:12]}, which does not "
+            f"descend from {seen[:12]}, the head this clone read last: the branch was rewound or "
+            f"rewritten (force-pushed), so records may be gone or changed. {self._recover(seen)}"
+        )
+
+    def _vanished(self, seen: str) -> str:
+        return (
+            f"reading the ledger {self.where()}: refused: the branch is gone, but this clone read "
+            f"it at {seen[:12]}: it was deleted, or `ledger` in agentcd.yaml now names another "
+            f"branch or remote. {self._recover(seen)}"
+        )
+
+    def _recover(self, seen: str) -> str:
+        remote = self._redact(self.remote)
+        return (
+            f"To restore what this clone read: `git push --force {remote} "
+            f"{seen}:refs/heads/{self.branch}`; to accept the branch as it is now: `git "
+            f"update-ref -d {self.private_ref}` (protect the branch: docs/promotion.md, "
+            '"Trusting the record")'
+        )
 
     def list(self, commit: str) -> dict[str, str]:
         out = self._run("ls-tree", "-r", "-z", "--full-tree", commit).stdout.decode("utf-8")

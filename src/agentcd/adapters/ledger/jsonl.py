@@ -1,9 +1,10 @@
 """The git ledger's files: where each record lives on the branch, its JSON lines, and the edits
 that append to them, each checking compare-and-set against the file it extends. No I/O.
 
-Layout (format 1): `ledger.json` (the format), `deployments/<env>/<agent>.jsonl` (a `claim`
+Layout (format 2): `ledger.json` (the format), `deployments/<env>/<agent>.jsonl` (a `claim`
 line per deployment, then one `finish` line when it ends: the history stays append-only and is
 folded on read), `evals/<agent>.jsonl` (one verdict per line), `bundles/sha256/<hex>.json`.
+Format 2 links every record line in the hash chain (`gitchain`); format 1 lines read as before.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from agentcd.adapters.ledger.protocol import LedgerError, SequenceTaken
 from agentcd.core.definition.bundle import Bundle, bundle_to_json
 from agentcd.core.deploy.ledger import Deployment, EvalRecord, Status
 
-FORMAT = 1
+FORMAT = 2  # 2: every record line linked in the hash chain (see gitchain)
 MANIFEST = "ledger.json"
 MANIFEST_BYTES = (json.dumps({"format": FORMAT, "kind": "agentcd-ledger"}) + "\n").encode()
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -74,7 +75,7 @@ def check_manifest(data: bytes | None, where: str) -> None:
 def read_deployments(data: bytes, where: str) -> tuple[Deployment, ...]:
     """One slot's records by seq: each claim with its finish, if any, applied."""
     records: dict[int, Deployment] = {}
-    for n, line in enumerate(_lines(data, where), start=1):
+    for n, line in enumerate(read_lines(data, where), start=1):
         event = line.get("event")
         try:
             if event == "claim":
@@ -102,16 +103,20 @@ def _finished(held: Deployment, line: Mapping[str, Any]) -> Deployment:
 
 def read_evals(data: bytes, where: str) -> tuple[EvalRecord, ...]:
     found = []
-    for n, line in enumerate(_lines(data, where), start=1):
+    for n, line in enumerate(read_lines(data, where), start=1):
         try:
-            found.append(EvalRecord.model_validate(line))
+            found.append(EvalRecord.model_validate(_unlinked(line)))
         except ValidationError as e:
             problem = f"line {n}: a corrupt verdict: {e}"
             raise LedgerError(f"reading the ledger {where}: {problem}") from e
     return tuple(found)
 
 
-def _lines(data: bytes, where: str) -> list[dict[str, Any]]:
+def _unlinked(line: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in line.items() if key != "chain"}  # see gitchain
+
+
+def read_lines(data: bytes, where: str) -> list[dict[str, Any]]:
     try:
         parsed = [json.loads(line) for line in data.decode("utf-8").splitlines() if line.strip()]
     except (UnicodeDecodeError, ValueError) as e:

@@ -14,6 +14,7 @@ from typing import Protocol
 from agentcd.core.definition.bundle import Bundle
 from agentcd.core.deploy.lease import Lease, describe
 from agentcd.core.deploy.ledger import Deployment, EvalRecord, Status
+from agentcd.core.deploy.verify import LedgerCheck
 from agentcd.errors import LedgerError
 
 __all__ = ["LeaseHeld", "Ledger", "LedgerError", "SequenceTaken"]
@@ -101,4 +102,9 @@ class Ledger(Protocol):
         """Group the writes of a block: a backend may make them one write at the block's end
         (the git branch: one commit, one push), so `SequenceTaken` may come from there too, and
         then none of the block's writes is recorded. Writes made without it stand alone."""
+        ...
+
+    def verify(self) -> LedgerCheck:
+        """Check the whole ledger: its hash chain (`core.deploy.chain`) and every stored bundle.
+        A break is reported here, not raised; every other read raises `LedgerError` on one."""
         ...

@@ -3,7 +3,8 @@
 Compare-and-set on the sequence number: an append checks that its seq is the next one inside
 the write transaction, and the primary key (agent, environment, seq) backs that up, so two
 concurrent promotions of one agent to one environment cannot both record. The schema version
-is SQLite's `user_version`.
+is SQLite's `user_version`. Every write also appends its entry to the hash chain, and every
+read first checks the tables against it (`sqlchain`).
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
+from agentcd.adapters.ledger import sqlchain
 from agentcd.adapters.ledger.protocol import LeaseHeld, LedgerError, SequenceTaken
 from agentcd.core.definition.bundle import Bundle, bundle_to_json, read_bundle
 from agentcd.core.deploy.lease import Lease
 from agentcd.core.deploy.ledger import Deployment, EvalRecord, Status
+from agentcd.core.deploy.verify import LedgerCheck
 
-SCHEMA_VERSION = 2  # 2: the environment leases
+SCHEMA_VERSION = 3  # 2: the environment leases; 3: the hash chain
 R = TypeVar("R", Deployment, EvalRecord, Lease)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS deployments (
@@ -51,6 +54,7 @@ class SqliteLedger:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._conn: sqlite3.Connection | None = None
+        self._chain = sqlchain.Verifier(f"the ledger {path}")
         self._batch = 0  # depth of `batch()` blocks: writes inside join one transaction
 
     def close(self) -> None:
@@ -92,6 +96,7 @@ class SqliteLedger:
                 # Another process may have migrated while we waited for the write lock.
                 if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
                     _create(conn)
+                    sqlchain.upgrade(conn)
                     conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     @contextmanager
@@ -144,6 +149,7 @@ class SqliteLedger:
                 )
             except sqlite3.IntegrityError:
                 raise SequenceTaken(*key, record.seq, _holder(conn, *key, record.seq)) from None
+            sqlchain.add(conn, "claim", record.model_dump_json())
 
     def finish(
         self,
@@ -173,11 +179,13 @@ class SqliteLedger:
                 "WHERE agent=? AND environment=? AND seq=? AND status=?",
                 (status.value, done.model_dump_json(), agent, environment, seq, "in_progress"),
             )
+            sqlchain.add(conn, "finish", done.model_dump_json())
         return done
 
     def history(
         self, *, agent: str | None = None, environment: str | None = None
     ) -> tuple[Deployment, ...]:
+        self._check_chain()
         rows = self._rows(
             "SELECT record FROM deployments WHERE (?1 IS NULL OR agent=?1) "
             "AND (?2 IS NULL OR environment=?2) ORDER BY environment, agent, seq",
@@ -251,12 +259,24 @@ class SqliteLedger:
                 "INSERT INTO evals (agent, artifact_digest, record) VALUES (?, ?, ?)",
                 (record.agent, record.artifact_digest, record.model_dump_json()),
             )
+            sqlchain.add(conn, "eval", record.model_dump_json())
 
     def evals(self, *, agent: str | None = None) -> tuple[EvalRecord, ...]:
+        self._check_chain()
         rows = self._rows(
             "SELECT record FROM evals WHERE (?1 IS NULL OR agent=?1) ORDER BY id", (agent,)
         )
         return tuple(_load(EvalRecord, row[0], self.path) for row in rows)
+
+    # ------------------------------------------------------------ the chain
+
+    def _check_chain(self) -> None:
+        conn = self._connect(create=False)
+        if conn is not None:
+            self._chain.check_read(conn)
+
+    def verify(self) -> LedgerCheck:
+        return sqlchain.report(self._connect(create=False), f"the ledger {self.path}")
 
 
 def _create(conn: sqlite3.Connection) -> None:
