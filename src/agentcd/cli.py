@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "history": ("agentcd.commands.history", "An environment's deployments, in order."),
     "audit": ("agentcd.commands.audit", "Change-management evidence for an environment."),
     "drift": ("agentcd.commands.drift", "Compare what runs with what was approved."),
+    "verify": ("agentcd.commands.verify", "Check the ledger's hash chain and stored bundles."),
 }
 
 
