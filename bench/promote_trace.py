@@ -26,6 +26,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from agentcd.adapters.git import GitProcess, observing
+from agentcd.adapters.ledger.git import GitLedger
 from agentcd.adapters.ledger.sqlite import SqliteLedger
 from agentcd.adapters.platforms.file import FilePlatform
 from agentcd.adapters.source import GitTree, WorkTree
@@ -36,6 +37,9 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "support-desk"
 
 @contextlib.contextmanager
 def counting() -> Iterator[collections.Counter[str]]:
+    """Count, while the block runs: `read <Tree>:<path>` for `agentcd.yaml` and each
+    `agent.yaml`, `ledger.history` and `ledger.evals` (both ledgers), `read_live <agent>`, and
+    `git <argv>` for every git process (`tests/commands/test_promote_reads.py` uses it too)."""
     counts: collections.Counter[str] = collections.Counter()
     patches: list[tuple[Any, str, Any]] = []
 
@@ -51,18 +55,20 @@ def counting() -> Iterator[collections.Counter[str]]:
         patches.append((owner, name, original))
         setattr(owner, name, counted)
 
-    def read_key(_tree: Any, path: str) -> str | None:
+    def read_key(tree: Any, path: str) -> str | None:
         if path == "agentcd.yaml" or path.endswith("/agent.yaml"):
-            return f"read {type(_tree).__name__}:{path}"
+            return f"read {type(tree).__name__}:{path}"
         return None
 
     wrap(WorkTree, "read", read_key)
     wrap(GitTree, "read", read_key)
-    wrap(SqliteLedger, "history", lambda *a, **k: "ledger.history")
-    wrap(FilePlatform, "read_live", lambda *a, **k: "platform.read_live")
+    for ledger in (SqliteLedger, GitLedger):
+        wrap(ledger, "history", lambda *a, **k: "ledger.history")
+        wrap(ledger, "evals", lambda *a, **k: "ledger.evals")
+    wrap(FilePlatform, "read_live", lambda _platform, agent, _env: f"read_live {agent}")
 
     def count_git(process: GitProcess) -> None:
-        counts["git processes"] += 1
+        counts["git " + " ".join(process.argv[1:])] += 1
         if os.environ.get("AGENTCD_TRACE_GIT"):
             print("git", *process.argv[1:], file=sys.stderr)
 
@@ -88,7 +94,10 @@ def main() -> int:
     if code != 0:
         print(out.getvalue(), file=sys.stderr)
         return 1
-    for label, n in sorted(counts.items()):
+    git = {label: n for label, n in counts.items() if label.startswith("git ")}
+    shown = {label: n for label, n in counts.items() if label not in git}
+    shown[f"git processes ({len(git)} different commands)"] = sum(git.values())
+    for label, n in sorted(shown.items()):
         print(f"{n:4d}  {label}")
     reads = {label: n for label, n in counts.items() if label.startswith("read ")}
     once = all(n == 1 for n in reads.values())

@@ -11,15 +11,10 @@ from __future__ import annotations
 import collections
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from bench.promote_trace import counting
 
-from agentcd.adapters.git import GitProcess, observing
-from agentcd.adapters.ledger.git import GitLedger
-from agentcd.adapters.ledger.sqlite import SqliteLedger
-from agentcd.adapters.platforms.file import FilePlatform
-from agentcd.adapters.source import GitTree, WorkTree
 from tests.commands.deploying import clock_fixture, commit_change, project_fixture
 from tests.conftest import Result
 
@@ -30,44 +25,12 @@ Counts = collections.Counter[str]
 
 
 @pytest.fixture(name="counts")
-def counts_fixture(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counts]:
-    counts: Counts = collections.Counter()
-
-    def wrap(owner: Any, name: str, key: Callable[..., str | None]) -> None:
-        original = getattr(owner, name)
-
-        def counted(*args: Any, **kwargs: Any) -> Any:
-            label = key(*args, **kwargs)
-            if label:
-                counts[label] += 1
-            return original(*args, **kwargs)
-
-        monkeypatch.setattr(owner, name, counted)
-
-    def read_key(tree: Any, path: str) -> str | None:
-        if path == "agentcd.yaml" or path.endswith("/agent.yaml"):
-            return f"read {type(tree).__name__}:{path}"
-        return None
-
-    wrap(WorkTree, "read", read_key)
-    wrap(GitTree, "read", read_key)
-    for ledger in (SqliteLedger, GitLedger):
-        wrap(ledger, "history", lambda *a, **k: "ledger.history")
-        wrap(ledger, "evals", lambda *a, **k: "ledger.evals")
-    wrap(FilePlatform, "read_live", lambda _p, agent, env: f"read_live {agent}")
-
-    def count_git(process: GitProcess) -> None:
-        counts["git " + " ".join(process.argv[1:])] += 1
-
-    with observing(count_git):
+def counts_fixture() -> Iterator[Counts]:
+    with counting() as counts:  # the benchmark's counter: one definition of what is counted
         yield counts
 
 
 _GIT_WRITES = ("hash-object", "update-index", "write-tree", "commit-tree", "push", "update-ref")
-
-
-def _reset(counts: Counts) -> None:
-    counts.clear()
 
 
 def _assert_each_input_once(counts: Counts, *, live_reads: int) -> None:
@@ -105,7 +68,7 @@ def test_promoting_what_already_runs_asks_the_platform_once_per_agent(
     project: Path, cli: Callable[..., Result], counts: Counts
 ) -> None:
     assert cli("promote", "--env", "dev").code == 0
-    _reset(counts)
+    counts.clear()
     again = cli("promote", "--env", "dev")
     assert again.code == 0, again.out + again.err
     assert again.out.count("unchanged") >= AGENTS
@@ -117,7 +80,7 @@ def test_promoting_a_change_reads_each_input_once(
 ) -> None:
     assert cli("promote", "--env", "dev").code == 0
     commit_change(project, "faq-bot", "Be brief.", "faq: brief")
-    _reset(counts)
+    counts.clear()
     done = cli("promote", "--env", "dev")
     assert done.code == 0, done.out + done.err
     # The two unchanged agents are checked against what runs; the changed one is not.
