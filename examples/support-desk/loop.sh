@@ -34,8 +34,9 @@ sed -i.bak 's/Greet the customer by name/Promise a refund/' .agentcd/deployed/pr
 rm .agentcd/deployed/prod/support-triage.json.bak
 agentcd drift --env prod --exit-code || echo "drift found (exit $?)"
 
-# Roll prod back from the ledger's stored bundle: the previous good deployment, recorded
-# as a new entry. The hand edit is gone and prod is in sync again.
+# Roll prod back to the previous good deployment: prod runs the version it made again (the
+# ledger's stored bundle is re-applied only when that version is gone), recorded as a new
+# entry. The hand edit is gone and prod is in sync again.
 agentcd rollback --env prod --agent support-triage --approver lee
 agentcd drift --env prod --exit-code && echo "prod is in sync"
 python3 -m app.config support-triage --env prod   # what the application loads

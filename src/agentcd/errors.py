@@ -47,6 +47,21 @@ class PlatformError(AgentcdError):
     """A platform refused or failed an operation (the message names platform, agent, env)."""
 
 
+class Unexpressible(PlatformError):
+    """A definition the platform cannot carry faithfully: `field` names it the way findings do
+    (`tools[lookup].input_schema`, `model.parameters`), or a setting of agentcd.yaml when
+    `in_project`. Raised by `render`, so `validate` reports it before anything is merged."""
+
+    def __init__(
+        self, platform: str, field: str, reason: str, *, in_project: bool = False, where: str = ""
+    ) -> None:
+        self.platform, self.field, self.reason = platform, field, reason
+        self.in_project = in_project
+        self.also: tuple[Unexpressible, ...] = ()  # what else the same render refused
+        named = f"agentcd.yaml: targets.<name>.{field}" if in_project else field
+        super().__init__(f"{where}: {named}: {reason}" if where else f"{named}: {reason}")
+
+
 class SourceError(AgentcdError):
     """Reading the repository (working tree or git revision) failed."""
 

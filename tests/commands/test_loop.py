@@ -67,7 +67,8 @@ def test_the_documented_loop_works_end_to_end(tmp_path: Path, backend: str) -> N
     out = done.stdout
     assert "drift found (exit 2)" in out
     assert "prod is in sync" in out
-    assert "support-triage in prod: version 3" in out  # v1, v2, then v1 again by rollback
+    assert "support-triage in prod: version 1" in out  # v1, v2, then v1 again by rollback
+    assert "re-pointed to version 1" in out
     project = Path(out.rsplit("The example project is in ", 1)[1].strip())
     assert project.is_relative_to(tmp_path)
 

@@ -49,9 +49,10 @@ def test_rollback_walks_back_over_the_record(cli, ten: Path) -> None:
     assert (third["seq"], third["rollback_to"], live_rule(ten)) == (13, 5, "Rule 5.")
     records = {r.seq: r for r in history(ten)}
     assert [records[s].status for s in (9, 10, 11, 12)] == [Status.SUCCEEDED] * 4  # as stored
-    assert records[13].kind is Kind.ROLLBACK and records[13].note == "rollback to #5"
+    assert records[13].kind is Kind.ROLLBACK
+    assert records[13].note == "rollback to #5; re-pointed to version 5"
     assert records[13].deployment_digest == records[5].deployment_digest
-    assert records[13].platform_versions["version"] == "13"
+    assert records[13].platform_versions["version"] == "5"  # its version again, none made
 
 
 def test_rollback_to_a_digest(cli, ten: Path) -> None:
@@ -96,3 +97,21 @@ def test_rollback_dry_run_changes_nothing(cli, ten: Path) -> None:
     assert (agent["result"], agent["seq"]) == ("planned", None)
     assert [c["reason"] for c in agent["checks"] if c["name"] == "order"] == ["rollback to #9"]
     assert history(ten) == before and live_rule(ten) == "Rule 10."
+
+
+def test_rollback_re_points_to_the_kept_version_and_re_applies_when_it_is_gone(
+    cli, ten: Path
+) -> None:
+    versions = ten / ".agentcd" / "deployed" / "dev" / "faq-bot.versions"
+    pointed = rollback(cli)  # #9: its kept version 9 runs again
+    assert (pointed["platform_versions"]["version"], live_rule(ten)) == ("9", "Rule 9.")
+    assert pointed["detail"] == "re-pointed to version 9"
+    assert sorted(int(p.stem) for p in versions.glob("*.json")) == list(range(1, 11))
+    (versions / "8.json").unlink()  # the platform lost #8's version
+    again = rollback(cli)
+    assert (again["rollback_to"], live_rule(ten)) == (8, "Rule 8.")
+    assert again["platform_versions"]["version"] == "11"  # the stored bundle, applied anew
+    assert again["detail"] == "re-applied the stored bundle: version 8 is gone"
+    (versions / "7.json").write_text("{}")  # edited by hand: not #7's any more
+    edited = rollback(cli)
+    assert (edited["platform_versions"]["version"], live_rule(ten)) == ("12", "Rule 7.")

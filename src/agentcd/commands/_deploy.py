@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from functools import cache
 
 from agentcd.adapters.ledger.protocol import LeaseHeld, LedgerError, SequenceTaken
-from agentcd.adapters.platforms.protocol import PlatformError, Rendered
+from agentcd.adapters.platforms.protocol import Platform, PlatformError, Rendered
 from agentcd.commands._services import Identity, Services
 from agentcd.core.deploy.drift import config_digest
 from agentcd.core.deploy.gate import Ancestry
@@ -264,7 +264,7 @@ def record_outcome(svc: Services, outcome: AgentOutcome, record: Deployment) -> 
     """Finish a claimed record the way its apply ended."""
     failed = outcome.result is Result.FAILED
     status = Status.FAILED if failed else Status.SUCCEEDED
-    note = outcome.detail if failed else record.note
+    note = outcome.detail if failed else "; ".join(filter(None, (record.note, outcome.detail)))
     _finish(svc, record, status, versions=outcome.platform_versions, note=note)
 
 
@@ -298,10 +298,23 @@ def apply(
     """Apply a claimed release: succeeded with the platform's versions, or failed with why."""
     claimed = replace(outcome, result=Result.SUCCEEDED, seq=record.seq)
     try:
-        versions = svc.platform.apply(rendered)
+        versions, how = put(svc.platform, rendered, outcome.restore_version)
     except PlatformError as e:
         return replace(claimed, result=Result.FAILED, detail=str(e))
-    return replace(claimed, platform_versions=versions)
+    return replace(claimed, platform_versions=versions, detail=how)
+
+
+def put(
+    platform: Platform, rendered: Rendered, recorded: str | None
+) -> tuple[Mapping[str, str], str]:
+    """Apply a release; a rollback (`recorded`: the version its target ran) re-points to that
+    version when the platform still has it, stamped with this release, and else re-applies."""
+    if recorded is None:
+        return platform.apply(rendered), ""
+    version = platform.find_version(rendered, hint=recorded)
+    if version is None:
+        return platform.apply(rendered), f"re-applied the stored bundle: version {recorded} is gone"
+    return platform.point(rendered, version), f"re-pointed to version {version}"
 
 
 def _finish(

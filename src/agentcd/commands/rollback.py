@@ -1,6 +1,9 @@
-"""`agentcd rollback`: re-apply an earlier deployment from the ledger's stored bundle.
+"""`agentcd rollback`: restore an earlier deployment from the ledger's record of it.
 
-The new deployment is a forward entry ("rollback to #N"); history only grows.
+The platform's pointer goes back to the version that deployment made when the platform still
+has it (checked by its stamp); otherwise the stored bundle, with its recorded bindings, is
+applied again. Either way the new deployment is a forward entry ("rollback to #N"); history
+only grows.
 """
 
 from __future__ import annotations
@@ -106,6 +109,7 @@ def restore(svc: Services, slot: Slot, seq: int) -> Proposal:
         expected_digest=target.artifact_digest,
         integrity_problem=problem,
         rollback_of=seq,
+        restore_version=target.platform_versions.get("version"),
     )
 
 

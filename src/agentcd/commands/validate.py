@@ -1,5 +1,8 @@
 """`agentcd validate`: load the project, run the policy checks, print findings with their lines.
 
+The checks include whether each environment's platform can carry each agent (AC109): the
+platform renders every release, which is pure, so no account or network is needed.
+
 Exit 0 when no finding is an error (warnings do not fail), 1 otherwise; a project that does not
 load is an error with the loader's message.
 """
@@ -7,11 +10,13 @@ load is an error with the loader's message.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
+from agentcd.adapters.platforms.protocol import Platform
 from agentcd.adapters.protocol import Repository
 from agentcd.commands._common import (
     edges,
@@ -20,7 +25,9 @@ from agentcd.commands._common import (
     write_output,
 )
 from agentcd.core.definition.load import load_workspace
+from agentcd.core.definition.model import Project
 from agentcd.core.policy.locate import locate_findings
+from agentcd.core.policy.platform_fit import Render, platform_findings
 from agentcd.core.policy.rules import Finding, Severity, check_workspace
 from agentcd.exit_codes import ExitCode
 from agentcd.render.findings import finding_json
@@ -50,16 +57,30 @@ class Report:
 @click.pass_context
 def command(ctx: click.Context, rev: str | None, fmt: str, output: Path | None) -> int:
     """Check definitions and policies; exit 1 when a finding is an error."""
-    report = validate(edges(ctx).repository, rev=rev)
+    found = edges(ctx)
+    report = validate(found.repository, rev=rev, platforms=found.open_platform)
     write_output(render_json(report) if fmt == "json" else render_text(report), output)
     return ExitCode.ERROR if report.count(Severity.ERROR) else ExitCode.OK
 
 
-def validate(repository: Repository, *, rev: str | None) -> Report:
-    """Load the project at `rev` (working tree when None) and check it."""
+def validate(
+    repository: Repository,
+    *,
+    rev: str | None,
+    platforms: Callable[[Project, str], Platform] | None = None,
+) -> Report:
+    """Load the project at `rev` (working tree when None) and check it; with `platforms`, also
+    that every environment's platform can carry every agent (rendering only, no call to it)."""
     with repository.tree(rev) as tree:
         workspace = load_workspace(tree)
-        findings = locate_findings(tree, check_workspace(workspace))
+        found = check_workspace(workspace)
+        if platforms is not None:
+
+            def renderer(environment: str) -> Render:
+                return platforms(workspace.project, environment).render
+
+            found = (*found, *platform_findings(workspace, renderer))
+        findings = locate_findings(tree, found)
     return Report(
         rev=rev,
         commit=workspace.commit,

@@ -20,6 +20,7 @@ from typing import Any
 
 from agentcd.adapters.platforms import bedrock_alias as aliases
 from agentcd.adapters.platforms.bedrock_api import (
+    NOT_FOUND,
     ApiError,
     Clients,
     Connection,
@@ -59,10 +60,16 @@ class BedrockOptions:
 class BedrockPlatform:
     """Deploys through `clients` (`bedrock_api.connect`, or clients a test attached a fake to)."""
 
-    def __init__(self, clients: Clients, options: BedrockOptions) -> None:
-        self.clients = clients
+    def __init__(self, clients: Clients | Callable[[], Clients], options: BedrockOptions) -> None:
+        self._clients = clients  # made on first use: rendering (validate) needs no client
         self.options = options
         self._ids: dict[str, str] = {}  # Bedrock agent name -> id, listed once per run
+
+    @property
+    def clients(self) -> Clients:
+        if not isinstance(self._clients, Clients):
+            self._clients = self._clients()
+        return self._clients
 
     # ------------------------------------------------------------ the Platform protocol
 
@@ -115,33 +122,46 @@ class BedrockPlatform:
         except PlatformError as e:
             raise PlatformError(f"invoking {agent} in {environment}: {e}") from e
 
-    # ------------------------------------------------------------ for the coming contract
-
-    def find_version(self, rendered: Rendered) -> str | None:
-        """The prepared version stamped with this release's deployment digest and config, if
-        the Bedrock agent exists and has one (the newest); nothing is changed."""
+    def find_version(self, rendered: Rendered, *, hint: str | None = None) -> str | None:
+        """The prepared numbered version that runs this release: `hint` first, then the
+        stamped ones, newest first. A stamp alone is not proof (a version made by hand from a
+        draft agentcd wrote keeps its description, stamp and all), so each candidate is read
+        whole and must equal the rendered config. Nothing is changed."""
         agent_id = self._agent_id(rendered.config["agent"]["agentName"])
-        return (
-            aliases.stamped_version(self.clients, agent_id, _stamp(rendered)) if agent_id else None
-        )
+        if agent_id is None:
+            return None
+        tried: set[str] = set()
+        if hint is not None and hint != DRAFT:
+            tried.add(hint)
+            if self._runs(agent_id, hint, rendered):
+                return hint
+        for version in aliases.stamped_versions(self.clients, agent_id, _stamp(rendered)):
+            if version not in tried and self._runs(agent_id, version, rendered):
+                return version
+        return None
 
-    def point(self, agent: str, environment: str, version: str) -> Mapping[str, str]:
-        """Route the environment's alias to an existing numbered version (no new version)."""
-        agent_id = self._required_id(agent, environment)
-        alias = aliases.find_alias(self.clients, agent_id, environment)
-        return self._route(agent, environment, agent_id, alias, version)
-
-    def roll_back(self, agent: str, environment: str, version: str) -> Mapping[str, str]:
-        """Point the alias back at a recorded version; refused when that version is gone."""
-        agent_id = self._required_id(agent, environment)
+    def _runs(self, agent_id: str, version: str, rendered: Rendered) -> bool:
+        """Whether `version` is this release: its stamp and its whole configuration."""
         try:
-            call(self.clients.agent, "GetAgentVersion", agentId=agent_id, agentVersion=version)
+            config, description = self._read_version(agent_id, version)
         except ApiError as e:
+            if e.code == NOT_FOUND:
+                return False
+            raise
+        stamp = read_stamp(description)
+        return stamp is not None and stamp[1:] == _stamp(rendered) and config == rendered.config
+
+    def point(self, rendered: Rendered, version: str) -> Mapping[str, str]:
+        """Route the environment's alias to an existing numbered version (no new version)."""
+        release = rendered.release
+        try:
+            agent_id = self._required_id(release.agent, release.environment)
+            alias = aliases.find_alias(self.clients, agent_id, release.environment)
+            return self._route(release.agent, release.environment, agent_id, alias, version)
+        except PlatformError as e:
             raise PlatformError(
-                f"rolling {agent} back in {environment} to version {version}: {e}; "
-                "re-apply the recorded bundle instead (agentcd rollback does)"
+                f"pointing {release.agent} in {release.environment} at version {version}: {e}"
             ) from e
-        return self.point(agent, environment, version)
 
     # ------------------------------------------------------------ apply
 
@@ -153,7 +173,7 @@ class BedrockPlatform:
             agent_id = self._create_agent(rendered)
         else:
             draft = self._owned_draft(agent_id, release.agent)
-            version = aliases.stamped_version(self.clients, agent_id, _stamp(rendered))
+            version = self.find_version(rendered)
             if version is not None:
                 alias = aliases.find_alias(self.clients, agent_id, release.environment)
                 return self._route(release.agent, release.environment, agent_id, alias, version)
@@ -295,7 +315,7 @@ def open_bedrock(target: BedrockTarget) -> BedrockPlatform:
     )
     naming = Naming(target.naming, dict(target.roles), target.idle_session_ttl_s)
     options = BedrockOptions(naming=naming, prepare_timeout_s=target.prepare_timeout_s)
-    return BedrockPlatform(connect(connection), options)
+    return BedrockPlatform(lambda: connect(connection), options)
 
 
 def _stamp(rendered: Rendered) -> aliases.Stamp:

@@ -36,8 +36,8 @@ def find_alias(clients: Clients, agent_id: str, environment: str) -> Alias | Non
     return None
 
 
-def stamped_version(clients: Clients, agent_id: str, wanted: Stamp) -> str | None:
-    """The newest prepared numbered version whose description carries `wanted`."""
+def stamped_versions(clients: Clients, agent_id: str, wanted: Stamp) -> list[str]:
+    """The prepared numbered versions whose description carries `wanted`, newest first."""
     found = [
         int(v["agentVersion"])
         for v in pages(
@@ -48,7 +48,7 @@ def stamped_version(clients: Clients, agent_id: str, wanted: Stamp) -> str | Non
         and (stamp := read_stamp(v.get("description"))) is not None
         and stamp[1:] == wanted
     ]
-    return str(max(found)) if found else None
+    return [str(n) for n in sorted(found, reverse=True)]
 
 
 def version_stamp(clients: Clients, agent_id: str, version: str) -> Stamp | None:

@@ -3,15 +3,16 @@
 `render_config` maps the canonical artifact and the environment's binding values to the fields
 agentcd manages on a Bedrock agent: the agent itself (UpdateAgent), one action group per tool,
 one knowledge base association per knowledge entry. A field Bedrock cannot carry faithfully is
-refused (`PlatformError`), never dropped. `normalize_version` maps GetAgentVersion and that
-version's action groups and knowledge bases back to the same shape, so drift is a comparison.
+refused (`Unexpressible`, naming the field), never dropped. `normalize_version` maps
+GetAgentVersion and that version's action groups and knowledge bases back to the same shape, so
+drift is a comparison.
 docs/platforms/bedrock.md has the table of every field.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from agentcd.adapters.platforms.bedrock_tools import (
     Refused,
     action_group,
 )
+from agentcd.adapters.platforms.protocol import Unexpressible
 from agentcd.core.deploy.drift import config_digest
 from agentcd.core.deploy.release import Release
 from agentcd.errors import PlatformError
@@ -50,9 +52,12 @@ def agent_name(template: str, agent: str, environment: str) -> str:
     """The Bedrock agent name: the target's `naming` with {agent} and {environment} filled."""
     name = template.replace("{agent}", agent).replace("{environment}", environment)
     if not NAME.fullmatch(name):
-        raise PlatformError(
-            f"agentcd.yaml: targets.<name>.naming makes {name!r} for {agent} in {environment}: "
-            "a Bedrock name is letters and digits, one - or _ between them, at most 100"
+        raise Unexpressible(
+            "bedrock",
+            "naming",
+            f"makes {name!r} for {agent} in {environment}: a Bedrock name is letters and "
+            "digits, one - or _ between them, at most 100",
+            in_project=True,
         )
     return name
 
@@ -64,16 +69,31 @@ def alias_name(environment: str) -> str:
 
 
 def render_config(release: Release, naming: Naming) -> dict[str, Any]:
-    """The managed fields of one release on Bedrock; `PlatformError` names what cannot map."""
-    artifact, env = release.artifact, release.environment
-    where = f"rendering {release.agent} for Bedrock ({env})"
-    try:
-        _refuse_unmapped(artifact)
-        agent = _agent_fields(release, naming)
-        groups = [action_group(t, release.bindings) for t in artifact.get("tools", [])]
-        bases = [_knowledge_base(k, release.bindings) for k in artifact.get("knowledge", [])]
-    except Refused as e:
-        raise PlatformError(f"{where}: {e}") from None
+    """The managed fields of one release on Bedrock; `Unexpressible` names what cannot map
+    (each part is rendered, so one refusal carries the others in `also`)."""
+    artifact = release.artifact
+    refused: list[Refused | Unexpressible] = []
+
+    def part(make: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return make(*args)
+        except (Refused, Unexpressible) as e:
+            refused.append(e)
+            return None
+
+    for why in _unmapped(artifact):
+        refused.append(Refused(why))
+    agent = part(_agent_fields, release, naming)
+    groups = [part(action_group, t, release.bindings) for t in artifact.get("tools", [])]
+    bases = [part(_knowledge_base, k, release.bindings) for k in artifact.get("knowledge", [])]
+    if refused:
+        where = f"rendering {release.agent} for Bedrock ({release.environment})"
+        first, *rest = (
+            Unexpressible("bedrock", e.field, e.reason, in_project=e.in_project, where=where)
+            for e in refused
+        )
+        first.also = tuple(rest)
+        raise first
     return {
         "agent": agent,
         "action_groups": sorted(groups, key=lambda g: g["name"]),
@@ -100,7 +120,7 @@ def read_stamp(description: str | None) -> tuple[str, str, str] | None:
     return (description or "")[: match.start()], match.group(1), match.group(2)
 
 
-def _refuse_unmapped(artifact: Mapping[str, Any]) -> None:
+def _unmapped(artifact: Mapping[str, Any]) -> list[str]:
     model = artifact.get("model", {})
     checks = [
         (
@@ -120,16 +140,14 @@ def _refuse_unmapped(artifact: Mapping[str, Any]) -> None:
         ),
         (artifact.get("subagents"), "subagents: multi-agent collaboration is not mapped yet"),
     ]
-    for value, why in checks:
-        if value:
-            raise Refused(why)
+    return [why for value, why in checks if value]
 
 
 def _agent_fields(release: Release, naming: Naming) -> dict[str, Any]:
     artifact, env = release.artifact, release.environment
     role = naming.roles.get(env)
     if not role:
-        raise Refused(f"agentcd.yaml: targets.<name>.roles has no role for environment {env}")
+        raise Refused(f"roles: no agent resource role for environment {env}", in_project=True)
     fields: dict[str, Any] = {
         "agentName": agent_name(naming.template, release.agent, env),
         "instruction": _instruction(artifact.get("instructions", "")),

@@ -21,7 +21,13 @@ PARAMETER_TYPES = ("string", "number", "integer", "boolean", "array")
 
 
 class Refused(Exception):
-    """A field Bedrock cannot carry; the message says which and why."""
+    """A field Bedrock cannot carry: the message is `field: why`; `in_project` when the field
+    is a setting of the target in agentcd.yaml (relative to `targets.<name>`)."""
+
+    def __init__(self, message: str, *, in_project: bool = False) -> None:
+        super().__init__(message)
+        self.field, _, self.reason = message.partition(": ")
+        self.in_project = in_project
 
 
 def action_group(tool: Mapping[str, Any], bindings: Mapping[str, Any]) -> dict[str, Any]:

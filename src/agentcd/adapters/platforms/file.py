@@ -1,8 +1,10 @@
 """The `file` platform: each environment's agent configurations as JSON files in a folder.
 
 `<path>/<env>/<agent>.json` is what runs; every applied version is also kept as
-`<path>/<env>/<agent>.versions/<n>.json`. Writes go to a temporary file that is then renamed,
-so a reader (the application) sees the old or the new file, never half of one.
+`<path>/<env>/<agent>.versions/<n>.json`, whose header names the deployment digest it runs: the
+stamp `find_version` looks for, so a release applied again points at its kept version instead of
+making a new one, and a rollback copies the recorded version back. Writes go to a temporary file
+that is then renamed, so a reader (the application) sees the old or the new file, never half.
 """
 
 from __future__ import annotations
@@ -42,13 +44,46 @@ class FilePlatform:
         config = {"agent": dict(release.artifact), "bindings": dict(release.bindings)}
         return Rendered(release=release, config=config)
 
-    def apply(self, rendered: Rendered) -> Mapping[str, str]:
+    def find_version(self, rendered: Rendered, *, hint: str | None = None) -> str | None:
+        """The kept version whose header and config are this release's: `hint` first, then
+        the newest. Versions are files anyone can edit, so each is read whole and compared."""
+        versions = self._versions(rendered.release)
+        try:
+            numbers = sorted(_numbers(versions), reverse=True)
+        except OSError:
+            return None
+        if hint is not None and hint.isdigit() and int(hint) in numbers:
+            numbers.remove(int(hint))
+            numbers.insert(0, int(hint))
+        for number in numbers:
+            if _is_release(versions / f"{number}.json", rendered):
+                return str(number)
+        return None
+
+    def point(self, rendered: Rendered, version: str) -> Mapping[str, str]:
+        """Make the kept version `version` the one that runs (a copy over the live file)."""
         release = rendered.release
         live = self.live_path(release.agent, release.environment)
-        versions = live.with_name(f"{release.agent}.versions")
+        kept = self._versions(release) / f"{version}.json"
+        try:
+            _write_atomic(live, kept.read_text(encoding="utf-8"), durable=True)
+        except OSError as e:
+            raise PlatformError(
+                f"deploying {release.agent} to {release.environment}: version {version}: {e}"
+            ) from e
+        return {"version": version, "path": live.relative_to(self.root).as_posix()}
+
+    def apply(self, rendered: Rendered) -> Mapping[str, str]:
+        """The kept version of this release when there is one, else a new numbered version."""
+        found = self.find_version(rendered)
+        if found is not None:
+            return self.point(rendered, found)
+        release = rendered.release
+        live = self.live_path(release.agent, release.environment)
+        versions = self._versions(release)
         try:
             versions.mkdir(parents=True, exist_ok=True)
-            number = _next_version(versions)
+            number = max(_numbers(versions), default=0) + 1
             text = _document(rendered, number)
             _write_atomic(versions / f"{number}.json", text, durable=False)
             _write_atomic(live, text, durable=True)
@@ -57,6 +92,9 @@ class FilePlatform:
                 f"deploying {release.agent} to {release.environment}: writing {live}: {e}"
             ) from e
         return {"version": str(number), "path": live.relative_to(self.root).as_posix()}
+
+    def _versions(self, release: Release) -> Path:
+        return self.root / release.environment / f"{release.agent}.versions"
 
     def read_live(self, agent: str, environment: str) -> LiveState:
         path = self.live_path(agent, environment)
@@ -141,9 +179,23 @@ def _document(rendered: Rendered, number: int) -> str:
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def _next_version(folder: Path) -> int:
-    numbers = [int(m.group(1)) for p in folder.iterdir() if (m := _VERSION_FILE.match(p.name))]
-    return max(numbers, default=0) + 1
+def _numbers(folder: Path) -> list[int]:
+    if not folder.is_dir():
+        return []
+    return [int(m.group(1)) for p in folder.iterdir() if (m := _VERSION_FILE.match(p.name))]
+
+
+def _is_release(path: Path, rendered: Rendered) -> bool:
+    """Whether a kept version file is this release: its deployment digest and its config."""
+    try:
+        live = parse_live(path.read_text(encoding="utf-8"), where=path.name)
+    except (OSError, UnicodeDecodeError):
+        return False
+    return (
+        live.presence is Presence.PRESENT
+        and live.deployment_digest == rendered.release.deployment_digest
+        and live.config == {key: rendered.config[key] for key in ("agent", "bindings")}
+    )
 
 
 def _write_atomic(path: Path, text: str, *, durable: bool) -> None:

@@ -1,9 +1,17 @@
 """The `Platform` protocol: render, apply, read back and invoke one agent in one environment.
 
-Shaped so vendor platforms fit: `apply` returns the platform's own version ids (a Bedrock agent
-version and alias, a Foundry agent version, a Langfuse prompt version and label), and
-`read_live` returns the managed fields normalized to the shape `render` produced, so drift is a
-plain comparison of the two.
+Shaped so vendor platforms fit: an environment is the platform's pointer (a Bedrock alias, a
+LangGraph assistant's latest version, an MLflow alias, a Langfuse label) and a deployment is one
+immutable platform version the pointer routes to. Every version carries a stamp of the release
+it was made from (the deployment digest and the rendered config's digest, in its description,
+tags or metadata), so `find_version` can tell which version runs which release without the
+ledger: applying twice makes one version, a retry after a crash between apply and record finds
+the version the crashed run made, and a rollback re-points to the recorded version when the
+platform still has it. `read_live` reads what runs behind the pointer, normalized to the shape
+`render` produced, so drift is a plain comparison of the two.
+
+A code artifact (a runtime image or package) fits the same shape: `render` is the runtime's
+configuration, the stamp goes on the runtime version, the pointer is its named endpoint.
 """
 
 from __future__ import annotations
@@ -14,9 +22,9 @@ from typing import Any, Protocol
 
 from agentcd.core.deploy.drift import LiveState
 from agentcd.core.deploy.release import Release
-from agentcd.errors import PlatformError
+from agentcd.errors import PlatformError, Unexpressible
 
-__all__ = ["Platform", "PlatformError", "Rendered"]
+__all__ = ["Platform", "PlatformError", "Rendered", "Unexpressible"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,11 +39,23 @@ class Platform(Protocol):
     """Where one target's agents run."""
 
     def render(self, release: Release) -> Rendered:
-        """The platform payload for a release; pure, no call to the platform."""
+        """The platform payload for a release; pure, no call to the platform. `Unexpressible`
+        when the platform cannot carry the definition."""
+        ...
+
+    def find_version(self, rendered: Rendered, *, hint: str | None = None) -> str | None:
+        """The platform version stamped with this release (`hint` first, a version id the
+        ledger recorded for it), or None; changes nothing."""
+        ...
+
+    def point(self, rendered: Rendered, version: str) -> Mapping[str, str]:
+        """Make the environment's pointer route to `version`, an existing version that
+        `find_version` returned; no new version. Returns the platform's version ids."""
         ...
 
     def apply(self, rendered: Rendered) -> Mapping[str, str]:
-        """Make the platform run it; returns the platform's version ids. Idempotent."""
+        """Make the platform run it: the stamped version when one exists (`find_version`,
+        then `point`), else a new version, stamped. Returns the platform's version ids."""
         ...
 
     def read_live(self, agent: str, environment: str) -> LiveState:

@@ -50,6 +50,7 @@ class Proposal:
     expected_digest: str | None = None  # --expect-digest, --from, a rollback's target
     integrity_problem: str | None = None  # why the bundle's recorded digest is not its content's
     rollback_of: int | None = None
+    restore_version: str | None = None  # the platform version the rollback's target ran
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,7 @@ class AgentOutcome:
     bundle: Bundle | None = field(default=None, compare=False, repr=False)
     claim_seq: int = 0  # the seq the gate was decided for: the claim takes exactly that one
     settled: Deployment | None = None  # a stuck earlier deployment, as this run finishes it
+    restore_version: str | None = None  # a rollback re-points to it when the platform has it
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +177,7 @@ def decide_one(proposal: Proposal, seen: Observed, ctx: Context) -> AgentOutcome
         bundle=proposal.bundle,
         claim_seq=slot.next_seq,
         settled=settlement.finished if settlement else None,
+        restore_version=proposal.restore_version,
     )
 
 

@@ -32,6 +32,8 @@ class Rule(StrEnum):
     NO_EVALS = "AC106"
     MISSING_BINDING = "AC107"
     UNUSED_BINDING = "AC108"
+    UNEXPRESSIBLE = "AC109"
+    EPHEMERAL_STATE = "AC110"
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,7 @@ def render_text(environment: str, records: Sequence[Deployment]) -> str:
 
 
 def _row(record: Deployment) -> tuple[str, ...]:
-    note = record.note if record.note != change(record) else ""
+    note = record.note.removeprefix(change(record)).removeprefix("; ")
     return (
         str(record.seq),
         record.agent,

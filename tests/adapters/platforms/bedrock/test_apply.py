@@ -1,4 +1,4 @@
-"""apply, find_version, point and roll_back on the fake: AWS's lifecycle, one version per
+"""apply, find_version and point on the fake: AWS's lifecycle, one version per
 deployment, a retry that converges, and the exact calls each takes."""
 
 from __future__ import annotations
@@ -51,7 +51,14 @@ CHANGED_PROMOTE = [
     "GetAgentAlias",
     "GetAgentVersion",
 ]
-SAME_PROMOTE = ["GetAgent", "ListTagsForResource", "ListAgentVersions", "ListAgentAliases"]
+VERIFY = [  # a stamped version is read whole: the stamp alone is no proof
+    "GetAgentVersion",
+    "ListAgentActionGroups",
+    "GetAgentActionGroup",
+    "GetAgentActionGroup",
+    "ListAgentKnowledgeBases",
+]
+SAME_PROMOTE = ["GetAgent", "ListTagsForResource", "ListAgentVersions", *VERIFY, "ListAgentAliases"]
 ROLLBACK = [*SAME_PROMOTE, "UpdateAgentAlias", "GetAgentAlias"]
 
 CHANGED = INSTRUCTIONS + "Greet the customer by name when you know it.\n"
@@ -198,21 +205,24 @@ def test_a_draft_changed_while_it_was_versioned_is_refused_and_the_alias_goes_ba
     assert routes(fake) == "1"
 
 
-def test_find_version_point_and_roll_back(platform: BedrockPlatform, fake: FakeBedrock) -> None:
+def test_find_version_with_a_hint_and_point(platform: BedrockPlatform, fake: FakeBedrock) -> None:
     old = platform.render(make_bedrock_release())
     new = platform.render(make_bedrock_release(instructions=CHANGED))
     assert platform.find_version(old) is None  # no agent yet
     platform.apply(old)
     platform.apply(new)
     assert (platform.find_version(old), platform.find_version(new)) == ("1", "2")
-    assert platform.roll_back("triage", "prod", "1")["version"] == "1"
+    fake.calls.clear()
+    assert platform.find_version(old, hint="1") == "1"
+    assert fake.calls == VERIFY  # a recorded id is checked, not searched for
+    assert platform.find_version(old, hint="2") == "1"  # not its stamp: searched
+    assert platform.point(old, "1")["version"] == "1"
     assert routes(fake) == "1"
-    assert platform.point("triage", "prod", "2")["version"] == "2"
+    assert platform.point(new, "2")["version"] == "2"
     del next(iter(fake.agents.values())).versions["1"]
-    with pytest.raises(PlatformError, match="version 1: Bedrock GetAgentVersion: ResourceNotFound"):
-        platform.roll_back("triage", "prod", "1")
+    assert platform.find_version(old, hint="1") is None  # gone: a rollback re-applies
     with pytest.raises(PlatformError, match="UpdateAgentAlias: ResourceNotFoundException"):
-        platform.point("triage", "prod", "9")
+        platform.point(new, "9")
     assert routes(fake) == "2"
 
 
@@ -272,3 +282,16 @@ def test_a_promote_against_the_fake_is_fast(platform: BedrockPlatform, fake: Fak
     platform.apply(platform.render(make_bedrock_release(instructions=CHANGED)))
     second = time.perf_counter() - started
     assert first < 2 and second < 2, (first, second)  # generous: the whole wire path, in process
+
+
+def test_a_version_with_a_copied_stamp_is_not_this_release(
+    platform: BedrockPlatform, fake: FakeBedrock
+) -> None:
+    rendered = platform.render(make_bedrock_release())
+    platform.apply(rendered)
+    agent = next(iter(fake.agents.values()))
+    agent.versions["2"] = {**agent.versions["1"], "instruction": CHANGED}  # made in the console
+    agent.groups["2"], agent.bases["2"] = agent.groups["1"], agent.bases["1"]
+    assert platform.find_version(rendered, hint="2") == "1"  # read whole: 2 is not it
+    del agent.versions["1"]
+    assert platform.find_version(rendered) is None  # so apply makes a new version

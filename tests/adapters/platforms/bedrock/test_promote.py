@@ -165,3 +165,31 @@ def test_a_definition_bedrock_cannot_carry_stops_the_promote_before_anything_is_
     assert "rendering triage for Bedrock (dev): model.parameters: Bedrock Agents set" in result.err
     assert fake.calls == []
     assert json.loads(cli("history", "--env", "dev", "--format", "json").out)["deployments"] == []
+
+
+def test_validate_finds_what_bedrock_cannot_carry_before_merge(
+    cli: Any, project: Path, fake: FakeBedrock
+) -> None:
+    assert cli("validate").code == 0
+    spec = project / "agents" / "triage" / "agent.yaml"
+    definition = yaml.safe_load(spec.read_text())
+    definition["model"]["parameters"] = {"temperature": 0.2}
+    definition["tools"][0]["input_schema"]["properties"]["when"] = {"type": "object"}
+    spec.write_text(yaml.safe_dump(definition, sort_keys=False))
+    settings = yaml.safe_load((project / "agentcd.yaml").read_text())
+    del settings["targets"]["aws"]["roles"]["prod"]
+    (project / "agentcd.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
+    result = cli("validate", "--format", "json")
+    assert result.code == 1, result
+    found = [f for f in json.loads(result.out)["findings"] if f["rule"] == "AC109"]
+    assert [(f["file"], f["field"]) for f in found] == [
+        ("agentcd.yaml", "targets.aws.roles"),
+        ("agents/triage/agent.yaml", "model.parameters"),
+        ("agents/triage/agent.yaml", "tools[0].input_schema.properties.when"),
+    ]
+    assert all(f["line"] for f in found)  # each on the line of its field
+    assert found[0]["message"] == (
+        "the bedrock target's roles, for triage (prod): no agent resource role for environment prod"
+    )
+    assert "(dev, prod): Bedrock parameters are one of string" in found[2]["message"]
+    assert fake.calls == []  # rendering only: no call to AWS

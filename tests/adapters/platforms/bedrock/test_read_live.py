@@ -79,7 +79,7 @@ def test_a_re_pointed_alias_reads_as_the_version_it_runs(
     old = make_bedrock_release()
     platform.apply(platform.render(old))
     platform.apply(platform.render(make_bedrock_release(instructions=INSTRUCTIONS + "More.\n")))
-    platform.point("triage", "prod", "1")
+    platform.point(platform.render(old), "1")
     live = platform.read_live("triage", "prod")
     assert (live.version, live.deployment_digest) == ("1", old.deployment_digest)
 

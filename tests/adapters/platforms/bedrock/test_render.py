@@ -15,6 +15,7 @@ from agentcd.adapters.platforms.bedrock_render import (
     stamped_description,
 )
 from agentcd.adapters.platforms.bedrock_tools import DESCRIPTION_MAX
+from agentcd.adapters.platforms.protocol import Unexpressible
 from agentcd.core.deploy.release import Release
 from agentcd.errors import PlatformError
 from tests.adapters.platforms.bedrock.conftest import (
@@ -214,10 +215,12 @@ def test_what_bedrock_cannot_carry_is_refused_by_name(
 
 
 def test_an_environment_without_a_role_or_a_bad_name_is_refused() -> None:
-    with pytest.raises(PlatformError, match="roles has no role for environment prod"):
+    with pytest.raises(Unexpressible, match="roles: no agent resource role for environment") as e:
         render_config(make_bedrock_release(), dataclasses.replace(NAMING, roles={}))
-    with pytest.raises(PlatformError, match="naming makes 'x--triage'"):
+    assert (e.value.field, e.value.in_project, e.value.platform) == ("roles", True, "bedrock")
+    with pytest.raises(Unexpressible, match="naming: makes 'x--triage'") as e:
         render_config(make_bedrock_release(), dataclasses.replace(NAMING, template="x--{agent}"))
+    assert (e.value.field, e.value.in_project) == ("naming", True)
 
 
 def test_a_version_read_back_normalizes_to_the_rendered_shape() -> None:
