@@ -275,15 +275,11 @@ def check_the_record(loop: Loop, first: dict[str, Any]) -> None:
     assert loop.calls["history prod"] == loop.calls["audit"] == []  # the ledger alone
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: apply trusts a version's stamp alone; a version made by hand in the console "
-    "copies the draft's stamped description, so re-applying that release points the alias at "
-    "the hand-edited version and records it as deployed",
-)
 def test_a_hand_made_version_with_a_copied_stamp_is_never_deployed(
     cli: Any, project: Path, fake: FakeBedrock
 ) -> None:
+    """A console edit copies the draft's stamped description into the version it makes, so a
+    stamp alone is no proof: re-applying that release must not route to the hand-made one."""
     loop = Loop(cli, fake)
     dev = ("--env", "dev", "--agent", "faq-bot")
     loop.json("release 1", "promote", *dev)
@@ -298,5 +294,7 @@ def test_a_hand_made_version_with_a_copied_stamp_is_never_deployed(
     loop.json("rollback", "rollback", *dev)
     assert routed(fake, "faq-bot", "dev") == "1"
     again = loop.json("release 2 again", "promote", *dev)
-    assert versions(again)["faq-bot"] != "3"  # the genuine version 2, or a new one
+    assert versions(again)["faq-bot"] == "2"  # the genuine one, read whole
+    assert changes(loop.calls["release 2 again"]) == ["UpdateAgentAlias"]
+    assert routed(fake, "faq-bot", "dev") == "2"
     loop.json("drift", "drift", "--env", "dev", "--exit-code")
