@@ -17,7 +17,7 @@ from agentcd.core.definition.model import Project
 from agentcd.core.deploy.drift import AgentDrift, assess, content_matches
 from agentcd.core.deploy.ledger import Deployment, Slot, fold
 from agentcd.core.deploy.release import Release, make_release
-from agentcd.errors import ConfigError
+from agentcd.errors import ConfigError, PlatformError
 
 SlotKey = tuple[str, str]
 
@@ -50,13 +50,22 @@ def assess_environments(
     found: dict[SlotKey, AgentDrift] = {}
     for env in environments:
         platform = edges.open_platform(project, env)
-        agents = {a for a, e in slots if e == env} | set(platform.live_agents(env))
+        agents = {a for a, e in slots if e == env} | set(_listed(platform, env))
         for agent in sorted(agents):
             slot = slots.get((agent, env))
             found[(agent, env)] = assess_agent(
                 project, ledger, platform, agent, env, slot, detail=detail
             )
     return slots, found
+
+
+def _listed(platform: Platform, environment: str) -> tuple[str, ...]:
+    """The platform's agents, or none when it cannot list them: the recorded agents are still
+    read one by one, and whatever stops the listing makes them unknown, not in sync."""
+    try:
+        return platform.live_agents(environment)
+    except PlatformError:
+        return ()
 
 
 def assess_agent(
