@@ -109,3 +109,38 @@ def test_unknown_revision_is_an_error(cli, repo: Path) -> None:
     assert result.code == 1
     assert "'no-such-branch'" in result.err
     assert "Traceback" not in result.err
+
+
+def test_in_ci_state_inside_the_checkout_is_a_warning_and_error_on_makes_it_an_error(
+    cli, repo: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_ACTOR", "ana")
+    result = cli("validate", "--format", "json", cwd=repo)
+    assert result.code == 0, result  # warnings alone do not fail
+    found = [(f["field"], f["severity"], f["line"]) for f in json.loads(result.out)["findings"]]
+    assert found == [("targets.local.path", "warning", 29), ("ledger", "warning", 30)]
+    refused = cli("validate", "--error-on", "AC110", cwd=repo)
+    assert refused.code == 1, refused
+    assert "agentcd.yaml:30: ledger: error AC110: the sqlite ledger .agentcd/ledger.db is " in (
+        refused.out
+    )
+    assert "use `ledger: {backend: git}`" in refused.out
+    edit(
+        repo,
+        "agentcd.yaml",
+        "ledger: {backend: sqlite, path: .agentcd/ledger.db}",
+        "ledger: {backend: git}",
+    )
+    edit(repo, "agentcd.yaml", "path: .agentcd/deployed,", "path: /srv/agentcd/deployed,")
+    assert cli("validate", "--error-on", "AC110", cwd=repo).code == 0  # kept by the runner
+
+
+def test_outside_ci_the_checkout_is_the_state_and_nothing_is_said(cli, repo: Path) -> None:
+    result = cli("validate", "--error-on", "AC110", cwd=repo)
+    assert result.code == 0 and "AC110" not in result.out
+
+
+def test_error_on_an_unknown_rule_is_an_error(cli, repo: Path) -> None:
+    result = cli("validate", "--error-on", "AC999", cwd=repo)
+    assert result.code == 1 and "--error-on: no rule AC999" in result.err

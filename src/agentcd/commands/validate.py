@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
 
 from agentcd.adapters.platforms.protocol import Platform
-from agentcd.adapters.protocol import Repository
+from agentcd.adapters.protocol import Host, Repository
 from agentcd.commands._common import (
     edges,
     format_option,
@@ -26,9 +26,11 @@ from agentcd.commands._common import (
 )
 from agentcd.core.definition.load import load_workspace
 from agentcd.core.definition.model import Project
+from agentcd.core.policy.hosted import ephemeral_findings
 from agentcd.core.policy.locate import locate_findings
 from agentcd.core.policy.platform_fit import Render, platform_findings
-from agentcd.core.policy.rules import Finding, Severity, check_workspace
+from agentcd.core.policy.rules import Finding, Rule, Severity, check_workspace
+from agentcd.errors import ConfigError
 from agentcd.exit_codes import ExitCode
 from agentcd.render.findings import finding_json
 from agentcd.render.inert import log
@@ -49,16 +51,38 @@ class Report:
     def count(self, severity: Severity) -> int:
         return sum(f.severity is severity for f in self.findings)
 
+    def raised(self, rules: set[Rule]) -> Report:
+        """The same report with these rules' warnings as errors."""
+        findings = tuple(
+            replace(f, severity=Severity.ERROR) if f.rule in rules else f for f in self.findings
+        )
+        return replace(self, findings=findings)
+
 
 @click.command("validate")
 @click.option("--rev", default=None, help="Check this git revision instead of the working tree.")
+@click.option(
+    "--error-on",
+    "error_on",
+    multiple=True,
+    metavar="RULE",
+    help="Count this rule's warnings as errors (repeatable): AC110 in a deploy job.",
+)
 @format_option("text", "json")
 @output_option
 @click.pass_context
-def command(ctx: click.Context, rev: str | None, fmt: str, output: Path | None) -> int:
+def command(
+    ctx: click.Context, rev: str | None, error_on: tuple[str, ...], fmt: str, output: Path | None
+) -> int:
     """Check definitions and policies; exit 1 when a finding is an error."""
+    rules = {r.value: r for r in Rule}
+    unknown = sorted(set(error_on) - set(rules))
+    if unknown:
+        raise ConfigError(f"--error-on: no rule {', '.join(unknown)} (docs/validate.md lists them)")
     found = edges(ctx)
-    report = validate(found.repository, rev=rev, platforms=found.open_platform)
+    in_ci = found.detect_ci().host is not Host.LOCAL
+    report = validate(found.repository, rev=rev, platforms=found.open_platform, in_ci=in_ci)
+    report = report.raised({rules[r] for r in error_on})
     write_output(render_json(report) if fmt == "json" else render_text(report), output)
     return ExitCode.ERROR if report.count(Severity.ERROR) else ExitCode.OK
 
@@ -68,6 +92,7 @@ def validate(
     *,
     rev: str | None,
     platforms: Callable[[Project, str], Platform] | None = None,
+    in_ci: bool = False,
 ) -> Report:
     """Load the project at `rev` (working tree when None) and check it; with `platforms`, also
     that every environment's platform can carry every agent (rendering only, no call to it)."""
@@ -80,6 +105,7 @@ def validate(
                 return platforms(workspace.project, environment).render
 
             found = (*found, *platform_findings(workspace, renderer))
+        found = (*found, *ephemeral_findings(workspace.project, in_ci=in_ci))
         findings = locate_findings(tree, found)
     return Report(
         rev=rev,
