@@ -5,7 +5,9 @@
 The adapter runs on real boto3 clients (serializing, SigV4 signing, parsing) with the in-process
 fake of tests/adapters/platforms/bedrock behind botocore's `before-send`, so the time is the
 adapter's and botocore's own, without the network or AWS's preparing. The agent has two tools
-and one knowledge base. Prints, per case, the calls by operation and the median time.
+and one knowledge base. Each case is one command's platform work, as `agentcd promote` and
+`agentcd rollback` do it (a fresh platform per case, as each run is). Prints, per case, the
+calls by operation and the median time.
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ from tests.adapters.platforms.bedrock.conftest import (
 from tests.adapters.platforms.bedrock.fake import FakeBedrock
 
 from agentcd.adapters.platforms.bedrock import BedrockPlatform, open_bedrock
+from agentcd.commands._deploy import put
 
-CASES = ("first", "unchanged", "changed", "rollback")
+CASES = ("first", "again", "changed", "rollback", "re-apply")
 
 
 def fake_credentials() -> None:
@@ -56,10 +59,14 @@ def one_round() -> dict[str, tuple[float, list[str]]]:
     old = make_bedrock_release()
     new = make_bedrock_release(instructions=INSTRUCTIONS + "Greet the customer by name.\n")
     out = {}
-    for case, release in zip(CASES, (old, old, new, old), strict=True):
+    # rollback: what `agentcd rollback` asks, the recorded version "1" re-pointed (`put`);
+    # re-apply: the old release applied again, found by its stamp (a promote of a revert).
+    recorded = (None, None, None, "1", None)
+    for case, release, hint in zip(CASES, (old, old, new, old, new), recorded, strict=True):
         fake.calls.clear()
+        platform = BedrockPlatform(platform.clients, platform.options)  # each run lists anew
         started = time.perf_counter()
-        platform.apply(platform.render(release))
+        put(platform, platform.render(release), hint)
         out[case] = (time.perf_counter() - started, list(fake.calls))
     assert not fake.violations, fake.violations
     return out
