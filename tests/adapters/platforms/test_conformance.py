@@ -104,15 +104,14 @@ def write_project(root: Path, target: dict[str, Any]) -> Path:
         ],
         "targets": {"t": target},
         "ledger": {"backend": "sqlite", "path": ".agentcd/ledger.db"},
-        "evals": {"targets": {"now": {"type": "python", "entrypoint": "app.echo:respond_now"}}},
+        "evals": {"targets": {"now": {"type": "python", "entrypoint": "greeter_echo:respond_now"}}},
     }
     (root / "agentcd.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
     (folder / "agent.yaml").write_text(yaml.safe_dump(DEFINITION, sort_keys=False))
     (folder / "instructions.md").write_text(INSTRUCTIONS)
     (folder / "evals" / "greet.yaml").write_text(yaml.safe_dump(SUITE, sort_keys=False))
-    (root / "app").mkdir()
-    (root / "app" / "__init__.py").write_text("")
-    (root / "app" / "echo.py").write_text(ECHO)
+    # A module name no other test's project uses: imported modules stay for the session.
+    (root / "greeter_echo.py").write_text(ECHO)
     (root / ".gitignore").write_text(".agentcd/\n__pycache__/\n")
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
@@ -137,7 +136,7 @@ class FileWorld:
         target = {
             "platform": "file",
             "path": ".agentcd/deployed",
-            "invoker": {"python": "app.echo:respond"},
+            "invoker": {"python": "greeter_echo:respond"},
         }
         self.root = write_project(root, target)
         self.monkeypatch = monkeypatch
