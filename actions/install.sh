@@ -3,9 +3,17 @@
 # virtualenv, with every dependency from the lock (requirements/runtime.txt, hash-checked),
 # and puts it on the job's PATH.
 #
+# The `bedrock` extra (boto3) comes too when the project's agentcd.yaml names a bedrock target
+# (AGENTCD_PROJECT_DIR, default `.`): decided from the project, not from whether AWS
+# credentials are set up, because boto3 is needed whichever way they come (a role assumed with
+# the job's OIDC token, a runner's instance role, keys in the environment). The match is on the
+# text, so a comment naming such a target installs it as well; boto3 is only ever extra weight.
+# Its pins and hashes are the ones the test suite ran with (extra_lock.py, from the dev lock).
+#
 # An agentcd already on PATH (an earlier agentcd step in this job, or one baked into the runner
 # image) is reused only when it was built from this very source: `agentcd --version` prints a
-# digest of its code, compared here with this checkout's.
+# digest of its code, compared here with this checkout's; and, when the extra is wanted, only
+# when its Python imports boto3.
 #
 # GitHub Actions: the venv goes under $RUNNER_TEMP and its bin is added to $GITHUB_PATH.
 # Elsewhere (GitLab CI): set AGENTCD_VENV, and put $AGENTCD_VENV/bin on PATH after.
@@ -25,18 +33,37 @@ announce() { # the bin folder to put on PATH
 want="$(PYTHONPATH="$root/src" python3 -m agentcd.code_digest "$root/src/agentcd")"
 want="${want#sha256:}"
 want="${want:0:12}"
-have="$(agentcd --version 2>/dev/null || true)"
+extra=""
+if grep -Eqs "platform[\"']?:[[:space:]]*[\"']?bedrock([^A-Za-z0-9_-]|$)" \
+  "${AGENTCD_PROJECT_DIR:-.}/agentcd.yaml"; then
+  extra=bedrock
+fi
 
-if [[ "$have" == *"(source $want)" ]]; then
-  echo "agentcd already installed from this source ($want): $(command -v agentcd)"
+same_source() { [[ "$("$1" --version 2>/dev/null || true)" == *"(source $want)" ]]; }
+has_extra() { # $1: an agentcd script; its shebang names the Python it runs with
+  local shebang=""
+  [ -z "$extra" ] && return 0
+  IFS= read -r shebang < "$1" || true
+  # shellcheck disable=SC2086 # `/usr/bin/env python3` is two words
+  ${shebang#\#!} -c 'import boto3' 2>/dev/null
+}
+
+have="$(command -v agentcd || true)"
+if [ -n "$have" ] && same_source "$have" && has_extra "$have"; then
+  echo "agentcd already installed from this source ($want${extra:+, with $extra}): $have"
   exit 0
 fi
-if [[ "$("$venv/bin/agentcd" --version 2>/dev/null || true)" != *"(source $want)" ]]; then
+pip=("$venv/bin/python" -m pip install --quiet --disable-pip-version-check)
+if ! same_source "$venv/bin/agentcd"; then
   rm -rf "$venv"
   python3 -m venv "$venv"
-  pip=("$venv/bin/python" -m pip install --quiet --disable-pip-version-check)
   "${pip[@]}" --require-hashes -r "$root/requirements/runtime.txt"
   "${pip[@]}" --no-deps --no-build-isolation "$root"
 fi
+if ! has_extra "$venv/bin/agentcd"; then
+  lock="$venv/agentcd-$extra.txt"
+  python3 "$root/actions/extra_lock.py" "$root" "$extra" > "$lock"
+  "${pip[@]}" --require-hashes -r "$lock"
+fi
 announce "$venv/bin"
-echo "agentcd installed from source $want in $venv"
+echo "agentcd installed from source $want${extra:+ with $extra} in $venv"
