@@ -23,6 +23,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,16 @@ from agentcd.adapters.ledger.git import GitLedger
 from agentcd.adapters.ledger.protocol import Ledger
 from agentcd.core.deploy.ledger import Deployment, EvalRecord, Kind, Status
 from agentcd.core.evals.verdict import Verdict
+from tests.adapters.platforms.bedrock.conftest import (
+    BINDINGS,
+    DEFINITION,
+    INSTRUCTIONS,
+    ORDERS_SPEC,
+    ROLE,
+)
+from tests.adapters.platforms.bedrock.fake import FakeBedrock
+from tests.adapters.platforms.bedrock.server import Cloud
+from tests.adapters.platforms.bedrock.server import serve as serve_cloud
 from tests.ci.fake_gitlab import JOB_TOKEN, FakeGitLab, serve
 from tests.conftest import EXAMPLE, ROOT, git
 
@@ -440,3 +451,114 @@ def test_a_failed_verify_job_stops_the_pipeline_and_says_how_to_roll_back(
     assert "\n  agentcd rollback --env dev\n" in log
     only = "agentcd rollback --env dev --agent faq-bot --agent refund-bot --agent support-triage"
     assert only in log
+
+
+AWS_ROLE = "arn:aws:iam::123456789012:role/agentcd-deploy"
+AWS_SIGNED = re.compile(r"^AWS4-HMAC-SHA256 Credential=(\w+)/\d{8}/us-east-1/bedrock/aws4_request,")
+
+
+@dataclass(frozen=True)
+class OnBedrock:
+    pipeline: Pipeline
+    cloud: Cloud
+    token: str
+    history: tuple[Deployment, ...]
+
+
+def _bedrock_project(project: Project, cloud: Cloud) -> None:
+    """One Bedrock agent, deployed to `dev` by the deploy component with a role to assume."""
+    for name in ("agents", "app"):
+        shutil.rmtree(project.path / name)
+    target = {"platform": "bedrock", "region": "us-east-1", "roles": {"dev": ROLE.format("dev")},
+              "endpoint_url": cloud.endpoint("bedrock-agent"), "max_attempts": 1,
+              "runtime_endpoint_url": cloud.endpoint("bedrock-agent-runtime")}  # fmt: skip
+    config = {
+        "apiVersion": "agentcd.dev/v1",
+        "kind": "Project",
+        "environments": [{"name": "dev", "target": "aws", "bindings": BINDINGS["dev"]}],
+        "targets": {"aws": target},
+        "ledger": {"backend": "git", "remote": str(project.ledger)},
+    }
+    (project.path / "agentcd.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    agent = project.path / "agents" / "triage"
+    agent.mkdir(parents=True)
+    definition = {**DEFINITION, "instructions": {"file": "instructions.md"}}
+    (agent / "agent.yaml").write_text(yaml.safe_dump(definition, sort_keys=False))
+    (agent / "instructions.md").write_text(INSTRUCTIONS)
+    (agent / "orders.yaml").write_text(ORDERS_SPEC)
+    inputs = {"environment": "dev", "evaluate": False, "agentcd-package": "none",
+              "aws-role-arn": AWS_ROLE, "aws-region": "us-east-1"}  # fmt: skip
+    component = "$CI_SERVER_FQDN/$CI_PROJECT_PATH/deploy@$CI_COMMIT_SHA"
+    pipeline = {"stages": ["build", "test", "deploy"],
+                "include": [{"component": component, "inputs": inputs}]}  # fmt: skip
+    (project.path / ".gitlab-ci.yml").write_text(yaml.safe_dump(pipeline, sort_keys=False))
+    project.commit("A Bedrock agent\n\nSee merge request support/desk!44")
+
+
+@pytest.fixture(scope="module")
+def on_bedrock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OnBedrock]:
+    """gitlab-ci-local reads `id_tokens:` but mints no token, so the test plays GitLab: it sets
+    the job variable the keyword names (AGENTCD_AWS_ID_TOKEN) to a token the loopback issuer
+    issued, with the audience the component asks for. Everything after that is the
+    component's: the token file, the role and session in the environment, and boto3's
+    AssumeRoleWithWebIdentity against the loopback STS (AWS_ENDPOINT_URL_STS)."""
+    project = Project(tmp_path_factory.mktemp("gitlab-bedrock"))
+    fake = FakeBedrock()
+    fake.knowledge_base_ids |= {"KBDEV00001"}
+    subject = "project_path:support/desk:ref_type:branch:ref:main"
+    with serve_cloud(fake, role_arn=AWS_ROLE, request_token="unused", subject=subject) as cloud:
+        _bedrock_project(project, cloud)
+        token = cloud.issuer.issue("sts.amazonaws.com")
+        pipeline = project.run(
+            *("--variable", f"AGENTCD_AWS_ID_TOKEN={token}", "--variable", "CI_JOB_ID=4747"),
+            *("--variable", f"AWS_ENDPOINT_URL_STS={cloud.url}", "--variable", "GITLAB_CI=true"),
+            *("--variable", "AWS_EC2_METADATA_DISABLED=true"),  # no instance role to fall to
+        )
+        yield OnBedrock(pipeline, cloud, token, project.open_ledger().history())
+    assert (fake.violations, cloud.sts.violations) == ([], [])
+
+
+def test_a_deploy_job_with_a_role_deploys_to_bedrock_with_its_id_token(
+    on_bedrock: OnBedrock,
+) -> None:
+    pipeline = on_bedrock.pipeline
+    assert pipeline.code == 0, pipeline.output[-3000:]
+    assert pipeline.results() == {"agentcd-build": "PASS", "agentcd-deploy-dev": "PASS"}
+    session = "agentcd-4747-support+desk"
+    log = pipeline.job_output("agentcd-deploy-dev")
+    assert f"AWS: {AWS_ROLE} through the job's ID token, as session {session}" in log
+    assert on_bedrock.token not in pipeline.output
+    calls = on_bedrock.cloud.sts.calls
+    assert calls and all(
+        (c["Action"], c["RoleArn"], c["RoleSessionName"], c["WebIdentityToken"])
+        == ("AssumeRoleWithWebIdentity", AWS_ROLE, session, on_bedrock.token)
+        for c in calls
+    )
+    sts, fake = on_bedrock.cloud.sts, on_bedrock.cloud.fake
+    assert "CreateAgentAlias" in fake.calls
+    for request in fake.requests:
+        signed = AWS_SIGNED.match(str(request.headers["Authorization"]))
+        assert signed and signed.group(1) == sts.access_key
+        assert request.headers["X-Amz-Security-Token"] == sts.session_token
+    (record,) = on_bedrock.history
+    assert (record.agent, record.environment, record.status) == ("triage", "dev", Status.SUCCEEDED)
+    assert record.platform_versions["version"] == "1"
+
+
+def test_the_jobs_that_reach_the_platform_ask_for_an_id_token_for_sts() -> None:
+    """What gitlab-ci-local cannot show: GitLab mints the token only for jobs that declare it."""
+    wanted = {"AGENTCD_AWS_ID_TOKEN": {"aud": "sts.amazonaws.com"}}
+    jobs = {}
+    for template in sorted((ROOT / "templates").glob("*.yml")):
+        header, body = template.read_text(encoding="utf-8").split("\n---\n")
+        if "aws-role-arn" in yaml.safe_load(header)["spec"]["inputs"]:
+            jobs |= {k: j.get("id_tokens") for k, j in yaml.safe_load(body).items()
+                     if not k.startswith(".")}  # fmt: skip
+    prefix = "$[[ inputs.job-prefix ]]"
+    env = "$[[ inputs.environment ]]"
+    assert jobs == {
+        f"{prefix}-build": None,
+        **{f"{prefix}-{job}-{env}": wanted for job in ("brief", "deploy", "verify")},
+        f"{prefix}-rollback-{env}": wanted,
+        f"{prefix}-drift-{env}": wanted,
+    }
