@@ -11,7 +11,6 @@ its disk.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import PurePosixPath
 
 from agentcd.core.definition.load import PROJECT_FILE
 from agentcd.core.definition.model import FileTarget, Project, SqliteLedger
@@ -54,5 +53,6 @@ def _findings(project: Project) -> Iterator[Finding]:
 def _in_checkout(path: str) -> bool:
     """A relative path that stays below the project folder (an absolute one may be a disk the
     runner keeps: a self-hosted runner's, or a mounted volume)."""
-    pure = PurePosixPath(path.replace("\\", "/"))
-    return not pure.is_absolute() and ".." not in pure.parts
+    posix = path.replace("\\", "/")
+    absolute = posix.startswith("/") or (len(posix) > 1 and posix[1] == ":")  # C:/...
+    return not absolute and ".." not in posix.split("/")
