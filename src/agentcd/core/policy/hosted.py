@@ -3,9 +3,8 @@
 A hosted runner's checkout is thrown away when the job ends. A `file` target or a `sqlite`
 ledger inside it deploys and records into that checkout, so the next job (drift, the next
 environment, a rollback) finds nothing deployed and nothing recorded: the symptom is "promote
-it to dev first" right after dev succeeded. In CI this is a warning from `validate`, and the
-deploy workflow makes it a refusal (`validate --error-on AC110`) unless told the runner keeps
-its disk.
+it to dev first" right after dev succeeded. In CI this is a warning from `validate`; a deploy
+job makes it a refusal with `validate --error-on AC110`.
 """
 
 from __future__ import annotations
