@@ -56,7 +56,7 @@ from tests.ci.act_harness import (
 )
 from tests.ci.fake_github import TOKEN, FakeGitHub
 from tests.ci.fake_github import serve as serve_github
-from tests.ci.test_install import fake_agentcd
+from tests.ci.test_install import SOURCE, fake_agentcd
 from tests.conftest import ROOT
 
 DEPLOY_ROLE = "arn:aws:iam::123456789012:role/agentcd-deploy"
@@ -289,8 +289,6 @@ def test_other_projects_install_no_extra(tmp_path: Path, config: str) -> None:
 def test_an_agentcd_on_path_without_boto3_is_not_reused_for_a_bedrock_project(
     tmp_path: Path,
 ) -> None:
-    from tests.ci.test_install import SOURCE
-
     image = fake_agentcd(tmp_path / "image", SOURCE)  # a shell script: no Python, no boto3
     shims, log = shim_venv(tmp_path)
     done = install(tmp_path, BEDROCK[0], shims, image)
