@@ -216,7 +216,8 @@ def serve(fake: FakeBedrock, *, role_arn: str, request_token: str, subject: str)
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     cloud.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll: shutdown() waits for it, once per test that serves.
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield cloud
