@@ -246,3 +246,28 @@ def test_a_failed_check_after_applying_stops_the_pipeline_and_says_how_to_roll_b
     assert "agentcd rollback --env dev\n" in log
     only = "agentcd rollback --env dev --agent faq-bot --agent refund-bot --agent support-triage"
     assert only in log
+
+
+def test_state_inside_the_checkout_is_refused_before_anything_is_deployed(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """The example as a new user's repository keeps it: the `file` platform deploys into
+    `.agentcd/deployed`, in the job's checkout. The build job refuses and says what to set."""
+    scenario = make_scenario(tmp_path_factory.mktemp("act-deploy-checkout"), "github-deploy.yml")
+    config = scenario.project / "agentcd.yaml"
+    text = config.read_text(encoding="utf-8")
+    deployed = f"path: {scenario.state / 'deployed'}"
+    assert deployed in text
+    config.write_text(text.replace(deployed, "path: .agentcd/deployed"), encoding="utf-8")
+    commit(scenario.project, "Merge pull request #44 from octo-org/fresh")
+    fake = FakeGitHub(REPOSITORY)
+    with serve(fake):
+        run = run_act(scenario, "push", "github-deploy.yml", api_url=fake.url, token=TOKEN)
+    assert run.code != 0
+    results = run.job_results()
+    assert results["build"] == "failure", results
+    assert not {job for job, r in results.items() if r == "success"}
+    out = run.output_text("build")
+    assert "agentcd.yaml:29: targets.local.path: error AC110: target 'local' deploys into" in out
+    assert "configure a platform where agents run (platform: bedrock)" in run.log()
+    assert scenario.history() == ()
