@@ -453,6 +453,29 @@ def test_a_failed_verify_job_stops_the_pipeline_and_says_how_to_roll_back(
     assert only in log
 
 
+def test_state_inside_the_checkout_stops_the_build_job_before_any_deploy(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """A new project's `file` target deploys into `.agentcd/deployed`, in the job's checkout:
+    the build job refuses (AC110) and says what to configure; nothing is deployed."""
+    project = Project(tmp_path_factory.mktemp("gitlab-checkout-state"))
+    config = project.path / "agentcd.yaml"
+    text = config.read_text(encoding="utf-8")
+    kept = f"path: {project.state / 'deployed'}"
+    assert kept in text
+    config.write_text(text.replace(kept, "path: .agentcd/deployed"), encoding="utf-8")
+    project.commit("Deploy into the checkout")
+    pipeline = project.run("--variable", "GITLAB_CI=true")
+    assert pipeline.code != 0
+    results = pipeline.results()
+    assert results["agentcd-build"] == "FAIL", results
+    assert not {job for job in results if job.startswith("agentcd-deploy-")}, results
+    log = pipeline.job_output("agentcd-build")
+    assert "targets.local.path: error AC110: target 'local' deploys into .agentcd/deployed" in log
+    assert "deploy to a platform (platform: bedrock, ...)" in log
+    assert project.open_ledger().history() == ()
+
+
 AWS_ROLE = "arn:aws:iam::123456789012:role/agentcd-deploy"
 AWS_SIGNED = re.compile(r"^AWS4-HMAC-SHA256 Credential=(\w+)/\d{8}/us-east-1/bedrock/aws4_request,")
 
