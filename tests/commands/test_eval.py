@@ -220,7 +220,8 @@ def test_junit_and_markdown_reports(cli: Any, repo: Path, tmp_path: Path) -> Non
     [
         (
             ("--target", "nope"),
-            "no eval target named 'nope' (known: app, demo, demo-cli, model, platform[:ENV])",
+            "no eval target named 'nope' (known: app, demo, demo-cli, model, platform[:ENV], "
+            "inline[:ENV])",
         ),
         (("--env", "staging"), "no environment named 'staging'"),
         (("--agent", "ghost"), "no agent named ghost"),

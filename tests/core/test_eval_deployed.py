@@ -83,7 +83,7 @@ def test_the_builtin_target_works_without_any_configured_target(example: Workspa
         (
             "platform:",
             "evaluating: no eval target named 'platform:' (known: app, demo, demo-cli, "
-            "model, platform[:ENV])",
+            "model, platform[:ENV], inline[:ENV])",
         ),
     ],
 )

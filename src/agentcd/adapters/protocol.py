@@ -20,8 +20,8 @@ if TYPE_CHECKING:  # types only: importing this module loads no adapter
     from agentcd.adapters.invokers.base import Invoker, Judge
     from agentcd.adapters.ledger.protocol import Ledger
     from agentcd.adapters.platforms.protocol import Platform
+    from agentcd.core.definition.model import Environment, Project
     from agentcd.core.definition.model import Ledger as LedgerConfig
-    from agentcd.core.definition.model import Project
     from agentcd.core.definition.tree import Tree
     from agentcd.core.deploy.gate import Ancestry
     from agentcd.core.evals.settings import EvalTarget
@@ -111,6 +111,7 @@ class InvokerFactory(Protocol):
         root: Path,
         pool_size: int,
         platform: Platform | None = None,
+        environment: Environment | None = None,
     ) -> Invoker: ...
 
 

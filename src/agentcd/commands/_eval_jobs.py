@@ -32,7 +32,14 @@ class PlannedTrial:
 
 def build_jobs(plan: EvalPlan) -> list[PlannedTrial]:
     """One job per (agent side, suite, case, trial); equal keys are run once by the runner."""
-    target = _digest({"name": plan.target_name, "target": plan.target.model_dump(mode="json")})
+    target = _digest(
+        {
+            "name": plan.target_name,
+            "target": plan.target.model_dump(mode="json"),
+            # an inline trial's answer also depends on the binding values it runs with
+            **({"inline": plan.inline.model_dump(mode="json")} if plan.inline else {}),
+        }
+    )
     jobs = []
     for agent in plan.agents:
         sides: list[tuple[str, str, Mapping[str, Any] | None]] = [

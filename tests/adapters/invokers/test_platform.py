@@ -90,7 +90,7 @@ def test_the_request_is_the_contract_without_the_artifact(request_: InvokeReques
         ("def answer(config, request):\n    return {'text': 'hi'}\n", "prod",
          "malformed reply: reply must be a JSON object with a string 'output'", False),
         ("def answer(config, request):\n    return 'hi'\n", "prod",
-         "invoking faq-bot: deployed_app_", False),
+         "invoking faq-bot in prod: deployed_app_", False),
         (ECHO, "test", "invoking faq-bot in test: test/faq-bot.json does not exist", False),
         ("import time\ndef answer(config, request):\n    time.sleep(0.05)\n"
          "    return {'output': 'late'}\n", "prod", "answered after", True),  # after 0.05 s or more

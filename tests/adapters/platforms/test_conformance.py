@@ -14,7 +14,8 @@ again makes none; rollback re-points to the recorded version; a hand edit on the
 drift (content when the running configuration differs, provenance when the pointer moved);
 an unreadable platform is unknown, never in sync; a crash between apply and record converges
 on the next run without a new version; `live_agents` finds what the ledger never recorded;
-and `eval --target platform:ENV` runs what the environment runs.
+`eval --target platform:ENV` runs what the environment runs; and `eval --target inline:ENV`
+runs the definitions under review (head and base) on the platform without deploying them.
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ class World(Protocol):
     def deny(self) -> None: ...
     def deploy_unrecorded(self, agent: str, environment: str) -> None: ...
     def invocations(self) -> int: ...
+    def candidate_runs(self) -> int: ...
 
 
 def write_project(root: Path, target: dict[str, Any]) -> Path:
@@ -140,14 +142,17 @@ class FileWorld:
         }
         self.root = write_project(root, target)
         self.monkeypatch = monkeypatch
-        self.calls = 0
-        real = FilePlatform.invoke
+        self.calls = {"invoke": 0, "invoke_candidate": 0}
+        for method in self.calls:
+            real = getattr(FilePlatform, method)
 
-        def counted(platform: FilePlatform, *args: Any) -> Any:
-            self.calls += 1
-            return real(platform, *args)
+            def counted(
+                platform: FilePlatform, *args: Any, _name: str = method, _real: Any = real
+            ) -> Any:
+                self.calls[_name] += 1
+                return _real(platform, *args)
 
-        monkeypatch.setattr(FilePlatform, "invoke", counted)
+            monkeypatch.setattr(FilePlatform, method, counted)
 
     def platform_class(self) -> type:
         return FilePlatform
@@ -187,7 +192,10 @@ class FileWorld:
         platform.apply(platform.render(release_of(self.root, agent, environment)))
 
     def invocations(self) -> int:
-        return self.calls
+        return self.calls["invoke"]
+
+    def candidate_runs(self) -> int:
+        return self.calls["invoke_candidate"]
 
 
 class BedrockWorld:
@@ -213,12 +221,7 @@ class BedrockWorld:
         monkeypatch.setattr(bedrock, "connect", connect)
 
         def answer(running: dict[str, Any], text: str) -> Iterable[dict[str, Any]]:
-            agent = next(
-                a
-                for a in fake.agents.values()
-                if a.groups.get(running["version"]) is running["groups"]
-            )
-            yield {"chunk": {"bytes": agent.versions[running["version"]]["instruction"].encode()}}
+            yield {"chunk": {"bytes": running["instruction"].encode()}}  # what answers is what runs
 
         fake.answers = answer
 
@@ -259,6 +262,9 @@ class BedrockWorld:
 
     def invocations(self) -> int:
         return self.fake.calls.count("InvokeAgent")
+
+    def candidate_runs(self) -> int:
+        return self.fake.calls.count("InvokeInlineAgent")
 
 
 @pytest.fixture(params=["file", "bedrock"])
@@ -414,3 +420,21 @@ def test_eval_on_the_platform_runs_what_the_environment_runs(cli: Any, world: An
     report = run(cli, "eval", "--env", "dev", "--target", "platform:dev")
     assert report["verdict"] == "pass"
     assert world.invocations() == before + 1
+
+
+def test_eval_inline_runs_both_sides_undeployed_and_changes_nothing(cli: Any, world: Any) -> None:
+    promote(cli, "dev")
+    versions, running = world.versions("dev"), world.running("dev")
+    history = run(cli, "history", "--env", "dev")
+    text = world.root / "agents" / AGENT / "instructions.md"
+    text.write_text(INSTRUCTIONS.replace("warmly", "briefly"))
+    git(world.root, "commit", "-q", "-am", "Greet briefly")
+    report = run(cli, "eval", "--env", "dev", "--base", "HEAD~1", "--target", "inline:dev", code=2)
+    assert report["verdict"] == "fail"
+    (agent,) = report["agents"]
+    assert agent["paired"]["new_failures"] == ["greet/warm"]  # the base passed it
+    assert world.candidate_runs() == 2 and world.invocations() == 0
+    assert (world.versions("dev"), world.running("dev")) == (versions, running)
+    assert run(cli, "history", "--env", "dev") == history
+    again = run(cli, "eval", "--env", "dev", "--base", "HEAD~1", "--target", "inline:dev", code=2)
+    assert again["verdict"] == "fail" and world.candidate_runs() == 2  # both sides cached

@@ -1,6 +1,6 @@
-"""Eval targets: one invoker per kind (`openai`, `http`, `command`, `python`, `platform`) and the
-judge. Each kind's module is imported when that kind is used, so a run that needs no HTTP
-client never loads one.
+"""Eval targets: one invoker per kind (`openai`, `http`, `command`, `python`, `platform`,
+`inline`) and the judge. Each kind's module is imported when that kind is used, so a run that
+needs no HTTP client never loads one.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from agentcd.core.evals.settings import (
     CommandTarget,
     EvalTarget,
     HttpTarget,
+    InlineTarget,
     OpenAITarget,
     PlatformTarget,
     PythonTarget,
@@ -24,6 +25,7 @@ from agentcd.errors import ConfigError
 
 if TYPE_CHECKING:
     from agentcd.adapters.platforms.protocol import Platform
+    from agentcd.core.definition.model import Environment
 
 __all__ = ["InvokeError", "Invoker", "Judge", "make_invoker", "make_judge"]
 
@@ -35,9 +37,11 @@ def make_invoker(
     root: Path,
     pool_size: int,
     platform: Platform | None = None,
+    environment: Environment | None = None,
 ) -> Invoker:
     """The invoker for a configured target; ConfigError when it cannot be set up. A `platform`
-    target needs the platform of the environment it names (resolved by the caller)."""
+    target needs the platform of the environment it names (resolved by the caller), an `inline`
+    target that platform and the environment whose binding values its trials run with."""
     if isinstance(target, OpenAITarget | HttpTarget):
         return _http_invoker(name, target, pool_size=pool_size)
     if isinstance(target, CommandTarget):
@@ -48,6 +52,12 @@ def make_invoker(
         from agentcd.adapters.invokers.python import PythonInvoker
 
         return PythonInvoker(name, target, root=root)
+    if isinstance(target, InlineTarget):
+        if platform is None or environment is None:
+            raise ConfigError(f"eval target {name!r}: no environment to run it in")
+        from agentcd.adapters.invokers.inline import InlineInvoker
+
+        return InlineInvoker(platform, environment)
     assert isinstance(target, PlatformTarget)
     if platform is None or target.environment is None:
         raise ConfigError(f"eval target {name!r}: no deployment to invoke")

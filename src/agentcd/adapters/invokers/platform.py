@@ -8,6 +8,7 @@ target's `invoker` function beside the request). Its reply is read like any othe
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from agentcd.adapters.invokers.base import InvokeError
@@ -29,19 +30,27 @@ class PlatformInvoker:
         self._environment = environment
 
     def invoke(self, request: InvokeRequest, *, timeout: float) -> Observation:
-        started = time.monotonic()
-        try:
-            reply = self._platform.invoke(
+        return answered(
+            lambda: self._platform.invoke(
                 request.agent, self._environment, deployed_request(request)
-            )
-        except PlatformError as e:
-            raise InvokeError(str(e), retryable=False) from e
-        except Exception as e:  # the deployed agent's own code (in process on `file`): its crash
-            raise InvokeError(f"{type(e).__name__}: {e}", retryable=False) from e  # is an error
-        elapsed = time.monotonic() - started
-        if elapsed > timeout:  # an in-process call cannot be interrupted; a late answer errs
-            raise InvokeError(f"answered after {elapsed:.1f}s, over {timeout:g}s", retryable=True)
-        try:
-            return parse_reply(dict(reply), latency_ms=elapsed * 1000)
-        except ValueError as e:
-            raise InvokeError(f"malformed reply: {e}", retryable=False) from e
+            ),
+            timeout=timeout,
+        )
+
+
+def answered(call: Callable[[], Mapping[str, Any]], *, timeout: float) -> Observation:
+    """One platform call's reply as an observation; what goes wrong is an `InvokeError`."""
+    started = time.monotonic()
+    try:
+        reply = call()
+    except PlatformError as e:
+        raise InvokeError(str(e), retryable=False) from e
+    except Exception as e:  # the deployed agent's own code (in process on `file`): its crash
+        raise InvokeError(f"{type(e).__name__}: {e}", retryable=False) from e  # is an error
+    elapsed = time.monotonic() - started
+    if elapsed > timeout:  # an in-process call cannot be interrupted; a late answer errs
+        raise InvokeError(f"answered after {elapsed:.1f}s, over {timeout:g}s", retryable=True)
+    try:
+        return parse_reply(dict(reply), latency_ms=elapsed * 1000)
+    except ValueError as e:
+        raise InvokeError(f"malformed reply: {e}", retryable=False) from e

@@ -31,7 +31,12 @@ from agentcd.adapters.platforms.bedrock_api import (
     stream,
 )
 from agentcd.adapters.platforms.bedrock_draft import DRAFT, write_draft
-from agentcd.adapters.platforms.bedrock_invoke import invocation, reply
+from agentcd.adapters.platforms.bedrock_invoke import (
+    inline_agent,
+    inline_invocation,
+    invocation,
+    reply,
+)
 from agentcd.adapters.platforms.bedrock_render import (
     Naming,
     agent_name,
@@ -121,6 +126,20 @@ class BedrockPlatform:
             return {**reply(stream("InvokeAgent", answer["completion"])), "session_id": session}
         except PlatformError as e:
             raise PlatformError(f"invoking {agent} in {environment}: {e}") from e
+
+    def invoke_candidate(self, rendered: Rendered, request: Mapping[str, Any]) -> Mapping[str, Any]:
+        """One InvokeInlineAgent with the rendered config: nothing is created or changed."""
+        release = rendered.release
+        try:
+            session = f"agentcd-{uuid.uuid4().hex}"
+            params = {**inline_agent(rendered.config), **inline_invocation(request)}
+            answer = call(self.clients.runtime, "InvokeInlineAgent", sessionId=session, **params)
+            events = stream("InvokeInlineAgent", answer["completion"])
+            return {**reply(events), "session_id": session}
+        except PlatformError as e:
+            raise PlatformError(
+                f"running {release.agent} inline ({release.environment}): {e}"
+            ) from e
 
     def find_version(self, rendered: Rendered, *, hint: str | None = None) -> str | None:
         """The prepared numbered version that runs this release: `hint` first, then the

@@ -122,15 +122,27 @@ class FilePlatform:
             raise PlatformError(
                 f"invoking {agent} in {environment}: {live.detail or 'not deployed'}"
             )
+        return self._call(dict(live.config), request, f"invoking {agent} in {environment}")
+
+    def invoke_candidate(self, rendered: Rendered, request: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The target's invoker with the rendered config, as a deployed file would hold it."""
+        release = rendered.release
+        config = json.loads(json.dumps(rendered.config))  # the JSON a deployed file holds
+        what = f"running {release.agent} inline ({release.environment})"
+        return self._call(config, request, what)
+
+    def _call(
+        self, config: dict[str, Any], request: Mapping[str, Any], what: str
+    ) -> Mapping[str, Any]:
         entry = (self.invoker or {}).get("python")
         if not isinstance(entry, str) or ":" not in entry:
             raise PlatformError(
-                f"invoking {agent} in {environment}: the target has no invoker "
+                f"{what}: the target has no invoker "
                 "(agentcd.yaml: targets.<name>.invoker: {python: 'module:function'})"
             )
-        result = _entrypoint(entry, self.project_dir)(dict(live.config), dict(request))
+        result = _entrypoint(entry, self.project_dir)(config, dict(request))
         if not isinstance(result, Mapping):
-            raise PlatformError(f"invoking {agent}: {entry} returned {type(result).__name__}")
+            raise PlatformError(f"{what}: {entry} returned {type(result).__name__}")
         return result
 
 

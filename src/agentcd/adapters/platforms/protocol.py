@@ -8,7 +8,9 @@ tags or metadata), so `find_version` can tell which version runs which release w
 ledger: applying twice makes one version, a retry after a crash between apply and record finds
 the version the crashed run made, and a rollback re-points to the recorded version when the
 platform still has it. `read_live` reads what runs behind the pointer, normalized to the shape
-`render` produced, so drift is a plain comparison of the two.
+`render` produced, so drift is a plain comparison of the two. `invoke_candidate` runs a rendered
+release that is not deployed, so the eval gate can judge a definition on the platform before
+anything changes there.
 
 A code artifact (a runtime image or package) fits the same shape: `render` is the runtime's
 configuration, the stamp goes on the runtime version, the pointer is its named endpoint.
@@ -68,4 +70,9 @@ class Platform(Protocol):
 
     def invoke(self, agent: str, environment: str, request: Mapping[str, Any]) -> Mapping[str, Any]:
         """Run the deployed agent once on `request`."""
+        ...
+
+    def invoke_candidate(self, rendered: Rendered, request: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Run a rendered release once on `request` without deploying it (`eval --target
+        inline`): no version, no pointer moves. PlatformError when the platform cannot."""
         ...

@@ -8,6 +8,10 @@ environment requires an eval, where it makes the verdict inconclusive (no eviden
 
 A `platform` target (configured, or the built-in `platform` / `platform:ENV`) evaluates what an
 environment runs: it names that environment here, and cannot be paired with a base revision.
+An `inline` target (configured, or the built-in `inline` / `inline:ENV`) runs the definitions
+under review on an environment's platform without deploying them, paired as usual: both sides
+run with the base's binding values of that environment (the head's where the base has none),
+since the infrastructure they point at is part of the bar, not of the change under review.
 """
 
 from __future__ import annotations
@@ -18,10 +22,11 @@ from typing import Any
 
 from agentcd.core.definition.load import LoadedAgent, LoadedSuite, Workspace
 from agentcd.core.definition.model import Environment, Gate, Requirement
-from agentcd.core.evals.settings import EvalSettings, EvalTarget, PlatformTarget
+from agentcd.core.evals.settings import EvalSettings, EvalTarget, InlineTarget, PlatformTarget
 from agentcd.errors import ConfigError
 
 BUILTIN_PLATFORM = "platform"  # `--target platform` or `platform:ENV`, unless configured
+BUILTIN_INLINE = "inline"  # `--target inline` or `inline:ENV`, unless configured
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +51,7 @@ class EvalPlan:
     target: EvalTarget
     agents: tuple[AgentEvalPlan, ...]
     notes: tuple[str, ...]
+    inline: Environment | None = None  # an `inline` target's environment, with the trials' values
 
 
 def plan_eval(
@@ -61,13 +67,18 @@ def plan_eval(
     env = _environment(config.environments, environment)
     notes = _config_notes(head, base, env.name)
     name, chosen = _target(config.evals, target)
+    inline = None
     if isinstance(chosen, PlatformTarget):
         chosen = _deployed_in(chosen, config.environments, env, paired=base is not None)
+    elif isinstance(chosen, InlineTarget):
+        inline = _inline_in(head, base, chosen.environment or env.name)
+        chosen = chosen.model_copy(update={"environment": inline.name})
+        notes += _binding_notes(head, base, inline.name)
     plans = tuple(_agent_plan(a, base) for a in _agents(head, agents))
     if env.gate.eval is not Requirement.REQUIRED:
         notes += tuple(f"{p.name} has no eval suites: not gated" for p in plans if not p.suites)
         plans = tuple(p for p in plans if p.suites)
-    return EvalPlan(env.name, env.gate, source, config.evals, name, chosen, plans, notes)
+    return EvalPlan(env.name, env.gate, source, config.evals, name, chosen, plans, notes, inline)
 
 
 def _environment(environments: Sequence[Environment], name: str | None) -> Environment:
@@ -91,16 +102,20 @@ def _target(settings: EvalSettings, name: str | None) -> tuple[str, EvalTarget]:
         )
     chosen = name or settings.target or sorted(settings.targets)[0]
     if chosen not in settings.targets:
-        known = ", ".join([*sorted(settings.targets), "platform[:ENV]"])
+        known = ", ".join([*sorted(settings.targets), "platform[:ENV]", "inline[:ENV]"])
         raise ConfigError(f"evaluating: no eval target named {chosen!r} (known: {known})")
     return chosen, settings.targets[chosen]
 
 
-def _builtin_platform(name: str) -> PlatformTarget | None:
+def _builtin_platform(name: str) -> PlatformTarget | InlineTarget | None:
     kind, colon, environment = name.partition(":")
-    if kind != BUILTIN_PLATFORM or (colon and not environment):
+    if colon and not environment:
         return None
-    return PlatformTarget(type="platform", environment=environment or None)
+    if kind == BUILTIN_PLATFORM:
+        return PlatformTarget(type="platform", environment=environment or None)
+    if kind == BUILTIN_INLINE:
+        return InlineTarget(type="inline", environment=environment or None)
+    return None
 
 
 def _deployed_in(
@@ -114,6 +129,29 @@ def _deployed_in(
         )
     deployed = _environment(environments, target.environment or env.name)
     return target.model_copy(update={"environment": deployed.name})
+
+
+def _inline_in(head: Workspace, base: Workspace | None, name: str) -> Environment:
+    """The head's environment, its binding values the base's where the base has them."""
+    env = _environment(head.project.environments, name)
+    before = base.project.environment(name) if base is not None else None
+    if before is None:
+        return env
+    return env.model_copy(update={"bindings": {**env.bindings, **before.bindings}})
+
+
+def _binding_notes(head: Workspace, base: Workspace | None, name: str) -> tuple[str, ...]:
+    before = base.project.environment(name) if base is not None else None
+    if before is None:
+        return ()
+    now = _environment(head.project.environments, name).bindings
+    changed = sorted(k for k in before.bindings if k in now and now[k] != before.bindings[k])
+    if not changed:
+        return ()
+    return (
+        f"the head changes {name}'s binding values ({', '.join(changed)}); "
+        "the base's are used on both sides",
+    )
 
 
 def _agents(head: Workspace, names: tuple[str, ...]) -> list[LoadedAgent]:

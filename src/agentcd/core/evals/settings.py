@@ -2,8 +2,9 @@
 
 A target says how a case reaches the agent: `openai` (a Chat Completions endpoint given the
 artifact), `http` (the application's own endpoint), `command` (a subprocess), `python` (a
-code-first entrypoint) or `platform` (the agent an environment runs, through its platform
-adapter). No I/O; the adapters read these settings.
+code-first entrypoint), `platform` (the agent an environment runs, through its platform
+adapter) or `inline` (the definition under review, run by an environment's platform without
+deploying it). No I/O; the adapters read these settings.
 """
 
 from __future__ import annotations
@@ -63,8 +64,18 @@ class PlatformTarget(_Strict):
     )
 
 
+class InlineTarget(_Strict):
+    """The definition under review (head and base), rendered with an environment's bindings
+    and run by that environment's platform without deploying it (Bedrock: InvokeInlineAgent)."""
+
+    type: Literal["inline"]
+    environment: str | None = Field(
+        None, description="whose platform and bindings to run it with; default: --env's"
+    )
+
+
 EvalTarget = Annotated[
-    OpenAITarget | HttpTarget | CommandTarget | PythonTarget | PlatformTarget,
+    OpenAITarget | HttpTarget | CommandTarget | PythonTarget | PlatformTarget | InlineTarget,
     Field(discriminator="type"),
 ]
 

@@ -561,7 +561,33 @@ class FakeBedrock:
             raise not_found(f"no alias {agentAliasId}")
         version = alias["routingConfiguration"][0]["agentVersion"]
         answer = self.answers or _echo
-        events = list(answer({"version": version, "groups": agent.groups[version]}, inputText))
+        running = {
+            "version": version,
+            "groups": agent.groups[version],
+            "instruction": agent.versions[version]["instruction"],
+            "agent_name": agent.versions[version]["agentName"],
+        }
+        events = list(answer(running, inputText))
+        return {"completion": events, "contentType": "application/json", "sessionId": sessionId}
+
+    def _InvokeInlineAgent(
+        self,
+        sessionId: str,
+        instruction: str,
+        inputText: str = "",
+        actionGroups: Any = (),
+        agentName: str = "",
+        **_: Any,
+    ) -> Any:
+        groups = {g["actionGroupName"]: g for g in actionGroups}
+        answer = self.answers or _echo
+        running = {
+            "version": "inline",
+            "groups": groups,
+            "instruction": instruction,
+            "agent_name": agentName,
+        }
+        events = list(answer(running, inputText))
         return {"completion": events, "contentType": "application/json", "sessionId": sessionId}
 
 

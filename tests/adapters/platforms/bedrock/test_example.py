@@ -91,18 +91,15 @@ def demo_agent(root: Path) -> ModuleType:
 
 
 def deployed_agents(fake: FakeBedrock, demo: ModuleType, answered: list[str]) -> Any:
-    """The fake's InvokeAgent answers: the demo agent on the routed version's configuration
-    (`answered` gets `agent:version` for each)."""
+    """The fake's InvokeAgent and InvokeInlineAgent answers: the demo agent on the routed
+    version's configuration, or on the one sent inline (`answered` gets `agent:version`)."""
 
     def answer(running: dict[str, Any], text: str) -> Iterable[dict[str, Any]]:
-        number, groups = running["version"], running["groups"]
-        agent = next(a for a in fake.agents.values() if a.groups.get(number) is groups)
-        version = agent.versions[number]
-        answered.append(f"{version['agentName']}:{number}")
+        answered.append(f"{running['agent_name']}:{running['version']}")
         artifact = {
-            "metadata": {"name": version["agentName"]},
-            "instructions": version["instruction"],
-            "tools": [{"name": g["actionGroupName"]} for g in groups.values()],
+            "metadata": {"name": running["agent_name"]},
+            "instructions": running["instruction"],
+            "tools": [{"name": g["actionGroupName"]} for g in running["groups"].values()],
         }
         request = {"artifact": artifact, "messages": [{"role": "user", "content": text}]}
         yield {"chunk": {"bytes": demo.respond(request)["output"].encode()}}
@@ -298,3 +295,38 @@ def test_a_hand_made_version_with_a_copied_stamp_is_never_deployed(
     assert changes(loop.calls["release 2 again"]) == ["UpdateAgentAlias"]
     assert routed(fake, "faq-bot", "dev") == "2"
     loop.json("drift", "drift", "--env", "dev", "--exit-code")
+
+
+def test_a_change_is_evaluated_on_bedrock_before_it_is_deployed(
+    cli: Any, project: Path, fake: FakeBedrock
+) -> None:
+    """`--target inline:dev`: both sides through InvokeInlineAgent with dev's bindings, paired,
+    before any deployment; nothing on Bedrock is created or changed."""
+    loop = Loop(cli, fake)
+    answered: list[str] = []
+    fake.answers = deployed_agents(fake, demo_agent(project), answered)
+    spec = project / "agents" / "faq-bot" / "agent.yaml"
+    spec.write_text(spec.read_text().replace("offer to open a ticket", "offer a ticket"))
+    git(project, "commit", "-q", "-am", "Shorter")
+    args = ("eval", "--env", "dev", "--base", "HEAD~1", "--target", "inline:dev")
+    report = loop.json("eval inline:dev", *args, "--agent", "faq-bot")
+    assert report["verdict"] == "pass"
+    (agent,) = report["agents"]
+    assert agent["digest"] != agent["base_digest"] and agent["paired"]["paired"] == 2
+    assert answered == ["faq-bot:inline"] * 4  # two cases, once per side
+    assert loop.calls["eval inline:dev"] == ["InvokeInlineAgent"] * 4
+    assert fake.agents == {}
+    sent = [json.loads(r.body) for r in fake.requests]
+    assert {s["knowledgeBases"][0]["knowledgeBaseId"] for s in sent} == {"KBDEV00001"}
+
+
+def test_a_definition_bedrock_cannot_run_is_refused_before_any_inline_trial(
+    cli: Any, project: Path, fake: FakeBedrock
+) -> None:
+    spec = project / "agents" / "faq-bot" / "agent.yaml"
+    spec.write_text(spec.read_text().replace("provider: bedrock", "provider: openai"))
+    loop = Loop(cli, fake)
+    result = loop.run("eval", "eval", "--target", "inline:dev", "--agent", "faq-bot", code=1)
+    assert "evaluating inline in dev: " in result.err and "model: " in result.err
+    assert "Traceback" not in result.err
+    assert loop.calls["eval"] == []

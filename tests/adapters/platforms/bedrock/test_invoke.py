@@ -11,7 +11,7 @@ import pytest
 
 from agentcd.adapters.platforms.bedrock import BedrockPlatform
 from agentcd.errors import PlatformError
-from tests.adapters.platforms.bedrock.conftest import make_bedrock_release
+from tests.adapters.platforms.bedrock.conftest import LAMBDA, make_bedrock_release
 from tests.adapters.platforms.bedrock.fake import FakeBedrock
 
 
@@ -88,3 +88,58 @@ def test_nothing_deployed_or_a_bad_request_is_refused(
     with pytest.raises(PlatformError, match="Bedrock takes only user and assistant messages"):
         platform.invoke("triage", "dev", ask(("system", "be nice"), ("user", "hi")))
     assert "InvokeAgent" not in fake.calls
+
+
+# ---------------------------------------------------------------- InvokeInlineAgent
+
+
+def test_a_candidate_runs_inline_with_its_whole_config_and_nothing_is_created(
+    platform: BedrockPlatform, fake: FakeBedrock
+) -> None:
+    rendered = platform.render(make_bedrock_release("dev"))
+    turns = (("user", "Hi"), ("assistant", "Hello!"), ("user", "Refund, please."))
+    reply = platform.invoke_candidate(rendered, ask(*turns))
+    assert reply["output"] == "version inline: Refund, please."
+    assert fake.calls == ["InvokeInlineAgent"] and not fake.agents and not fake.violations
+    request = fake.requests[-1]
+    assert request.url == f"http://127.0.0.1:9/agents/{reply['session_id']}"
+    body = json.loads(request.body)
+    assert body["inlineSessionState"] == {
+        "conversationHistory": {
+            "messages": [
+                {"role": "user", "content": [{"text": "Hi"}]},
+                {"role": "assistant", "content": [{"text": "Hello!"}]},
+            ]
+        }
+    }
+    agent = rendered.config["agent"]
+    assert body["instruction"] == agent["instruction"]
+    assert body["foundationModel"] == "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+    assert body["guardrailConfiguration"] == {"guardrailIdentifier": "gr1", "guardrailVersion": "1"}
+    assert "agentResourceRoleArn" not in body and "description" not in body  # not inline fields
+    assert body["knowledgeBases"] == [
+        {"knowledgeBaseId": "KBDEV00001", "description": "Refund and delivery policies"}
+    ]
+    groups = {g["actionGroupName"]: g for g in body["actionGroups"]}
+    assert groups["lookup_order"]["actionGroupExecutor"] == {"lambda": LAMBDA.format("dev")}
+    assert groups["route_ticket"]["actionGroupExecutor"] == {"customControl": "RETURN_CONTROL"}
+    assert "functions" in groups["route_ticket"]["functionSchema"]
+
+
+def test_a_candidate_returns_control_like_a_deployed_agent(
+    platform: BedrockPlatform, fake: FakeBedrock
+) -> None:
+    rendered = platform.render(make_bedrock_release("dev"))
+    reply = platform.invoke_candidate(rendered, ask(("user", "call route_ticket queue=billing")))
+    assert reply["tool_calls"] == [{"name": "route_ticket", "arguments": {"queue": "billing"}}]
+
+
+def test_a_refused_inline_run_names_the_agent_and_the_environment(
+    platform: BedrockPlatform, fake: FakeBedrock
+) -> None:
+    fake.fail("InvokeInlineAgent", "AccessDeniedException", 403)
+    rendered = platform.render(make_bedrock_release("dev"))
+    with pytest.raises(PlatformError) as e:
+        platform.invoke_candidate(rendered, ask(("user", "hi")))
+    assert str(e.value).startswith("running triage inline (dev): ")
+    assert "AccessDeniedException" in str(e.value)
