@@ -138,7 +138,12 @@ def _unmapped(artifact: Mapping[str, Any]) -> list[str]:
             "runtime: Bedrock Agents run on AWS's own runtime "
             "(code and images are Bedrock AgentCore's)",
         ),
-        (artifact.get("subagents"), "subagents: multi-agent collaboration is not mapped yet"),
+        (
+            artifact.get("subagents"),
+            "subagents: a Bedrock supervisor needs its collaboration mode (supervisor or "
+            "router) and a routing instruction per collaborator, which the format does not "
+            "carry yet; deploy each agent on its own",
+        ),
     ]
     return [why for value, why in checks if value]
 

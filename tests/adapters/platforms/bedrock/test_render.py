@@ -152,7 +152,10 @@ REFUSALS = [
     ({"instructions": "Too short.\n"}, "instructions: Bedrock takes 40 to 4000 characters"),
     ({"skills": [{"name": "s", "files": {"SKILL.md": "x"}}]}, "skills: Bedrock Agents have no"),
     ({"runtime": {"framework": "strands"}}, "runtime: Bedrock Agents run on AWS's own runtime"),
-    ({"subagents": [{"ref": "refunds", "mode": "collaborator"}]}, "subagents: multi-agent"),
+    (
+        {"subagents": [{"ref": "refunds", "mode": "collaborator"}]},
+        "subagents: a Bedrock supervisor needs its collaboration mode",
+    ),
     ({"tools": [tool(type="mcp")]}, "tools[t]: a mcp tool has no Bedrock Agents action group"),
     ({"tools": [tool(type="agent")]}, "tools[t]: a agent tool has no Bedrock Agents action"),
     ({"tools": [tool(type="builtin", name="shell")]}, "tools[shell]: Bedrock's built-in tools"),
