@@ -26,7 +26,6 @@ from agentcd.core.evals.report import EvalReport, RunStats, agent_report, overal
 from agentcd.core.evals.settings import InlineTarget, PlatformTarget
 from agentcd.core.evals.trials import RunnerOptions
 from agentcd.core.evals.verdict import Verdict
-from agentcd.errors import ConfigError
 from agentcd.exit_codes import ExitCode
 from agentcd.render.evals.json import render_json
 
@@ -123,7 +122,9 @@ def evaluate(
     """Run the plan on its target; a `platform` target runs what its environment runs,
     uncached, and only if that stays the same until the run ends."""
     if isinstance(plan.target, InlineTarget):
-        invoker = _inline_invoker(edges, plan, head, pool_size=options.concurrency)
+        from agentcd.commands._eval_inline import inline_invoker
+
+        invoker = inline_invoker(edges, plan, head, pool_size=options.concurrency)
         return run_plan(edges, plan, invoker=invoker, options=options, cache_dir=cache_dir)
     if not isinstance(plan.target, PlatformTarget):
         invoker = edges.make_invoker(
@@ -138,41 +139,6 @@ def evaluate(
     report = run_plan(edges, bound, invoker=invoker, options=options, cache_dir=None)
     deployments.verify_unchanged(evaluated)
     return report
-
-
-def _inline_invoker(edges: Edges, plan: EvalPlan, head: Workspace, *, pool_size: int) -> Invoker:
-    """The environment's platform running each side's definition undeployed; refused before
-    any trial when a definition cannot run there (a field the platform cannot carry, a binding
-    with no value), naming every one."""
-    from agentcd.adapters.invokers.inline import InlineInvoker
-    from agentcd.adapters.platforms.protocol import PlatformError, Unexpressible
-
-    assert plan.inline is not None
-    platform = edges.open_platform(head.project, plan.inline.name)
-    invoker = edges.make_invoker(
-        plan.target_name,
-        plan.target,
-        root=edges.project_dir,
-        pool_size=pool_size,
-        platform=platform,
-        environment=plan.inline,
-    )
-    if isinstance(invoker, InlineInvoker):
-        refused = []
-        for agent in plan.agents:
-            sides = [(agent.digest, agent.artifact), (agent.base_digest, agent.base_artifact)]
-            for digest, artifact in sides:
-                if digest is None or artifact is None:
-                    continue
-                try:
-                    invoker.render(agent.name, digest, artifact)
-                except (Unexpressible, PlatformError) as e:
-                    refused.append(str(e))
-        if refused:
-            raise ConfigError(
-                f"evaluating inline in {plan.inline.name}: " + "; ".join(dict.fromkeys(refused))
-            )
-    return invoker
 
 
 def record_verdicts(edges: Edges, project: Project, report_json: str) -> tuple[EvalRecord, ...]:

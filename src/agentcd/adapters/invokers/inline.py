@@ -12,9 +12,13 @@ from typing import Any
 
 from agentcd.adapters.invokers.base import InvokeError
 from agentcd.adapters.invokers.platform import answered, deployed_request
-from agentcd.adapters.platforms.protocol import Platform, PlatformError, Rendered
+from agentcd.adapters.platforms.protocol import (
+    Platform,
+    PlatformError,
+    Rendered,
+    render_candidate,
+)
 from agentcd.core.definition.model import Environment
-from agentcd.core.deploy.release import make_release
 from agentcd.core.evals.invocation import InvokeRequest
 from agentcd.core.evals.observation import Observation
 from agentcd.errors import Unexpressible
@@ -27,25 +31,18 @@ class InlineInvoker:
         self._rendered: dict[str, Rendered] = {}
         self._lock = threading.Lock()
 
-    def render(self, agent: str, digest: str, artifact: Any) -> Rendered:
-        """The artifact as the platform would deploy it here; `Unexpressible` or PlatformError
-        (a binding with no value) when it cannot run."""
+    def render(self, digest: str, artifact: Any) -> Rendered:
+        """Each artifact rendered once (`render_candidate`), whichever trial asks first."""
         with self._lock:
             if digest not in self._rendered:
-                release = make_release(
-                    self._environment, artifact=artifact, artifact_digest=digest, commit=None
+                self._rendered[digest] = render_candidate(
+                    self._platform, self._environment, artifact, digest
                 )
-                if release.missing_bindings:
-                    raise PlatformError(
-                        f"{agent}: no value in {self._environment.name} for binding "
-                        + ", ".join(release.missing_bindings)
-                    )
-                self._rendered[digest] = self._platform.render(release)
             return self._rendered[digest]
 
     def invoke(self, request: InvokeRequest, *, timeout: float) -> Observation:
         try:
-            rendered = self.render(request.agent, request.digest, request.artifact)
+            rendered = self.render(request.digest, request.artifact)
         except (Unexpressible, PlatformError) as e:
             raise InvokeError(str(e), retryable=False) from e
         return answered(

@@ -22,11 +22,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from agentcd.core.definition.model import Environment
 from agentcd.core.deploy.drift import LiveState
-from agentcd.core.deploy.release import Release
+from agentcd.core.deploy.release import Release, make_release
 from agentcd.errors import PlatformError, Unexpressible
 
-__all__ = ["Platform", "PlatformError", "Rendered", "Unexpressible"]
+__all__ = ["Platform", "PlatformError", "Rendered", "Unexpressible", "render_candidate"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,3 +77,17 @@ class Platform(Protocol):
         """Run a rendered release once on `request` without deploying it (`eval --target
         inline`): no version, no pointer moves. PlatformError when the platform cannot."""
         ...
+
+
+def render_candidate(
+    platform: Platform, environment: Environment, artifact: Mapping[str, Any], digest: str
+) -> Rendered:
+    """An artifact that is not deployed, rendered as `environment` would run it (for
+    `invoke_candidate`); `Unexpressible`, or PlatformError for a binding with no value there."""
+    release = make_release(environment, artifact=artifact, artifact_digest=digest, commit=None)
+    if release.missing_bindings:
+        raise PlatformError(
+            f"{release.agent}: no value in {environment.name} for binding "
+            + ", ".join(release.missing_bindings)
+        )
+    return platform.render(release)
