@@ -1,6 +1,6 @@
-"""Print the hash-pinned requirements an optional extra of agentcd adds to the runtime lock.
+"""Print the hash-pinned requirements optional extras of agentcd add to the runtime lock.
 
-    python3 extra_lock.py ROOT EXTRA > extra.txt
+    python3 extra_lock.py ROOT EXTRA [EXTRA...] > extras.txt
 
 The packages come from requirements/dev.txt, which requirements/refresh compiles with every extra
 and constrained by requirements/runtime.txt: the extra's own requirements (pyproject.toml), then
@@ -34,9 +34,11 @@ def blocks(lock: Path) -> dict[str, tuple[str, set[str]]]:
     return found
 
 
-def extra_lock(root: Path, extra: str) -> str:
+def extra_lock(root: Path, *extras: str) -> str:
+    """One lock for all the extras, each package once."""
     project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
-    chosen = {name(r) for r in project["project"]["optional-dependencies"][extra]}
+    optional = project["project"]["optional-dependencies"]
+    chosen = {name(r) for extra in extras for r in optional[extra]}
     dev = blocks(root / "requirements" / "dev.txt")
     missing = chosen - set(dev)
     if missing:
@@ -51,4 +53,4 @@ def extra_lock(root: Path, extra: str) -> str:
 
 
 if __name__ == "__main__":
-    sys.stdout.write(extra_lock(Path(sys.argv[1]), sys.argv[2]))
+    sys.stdout.write(extra_lock(Path(sys.argv[1]), *sys.argv[2:]))

@@ -3,17 +3,19 @@
 # virtualenv, with every dependency from the lock (requirements/runtime.txt, hash-checked),
 # and puts it on the job's PATH.
 #
-# The `bedrock` extra (boto3) comes too when the project's agentcd.yaml names a bedrock target
-# (AGENTCD_PROJECT_DIR, default `.`): decided from the project, not from whether AWS
-# credentials are set up, because boto3 is needed whichever way they come (a role assumed with
-# the job's OIDC token, a runner's instance role, keys in the environment). The match is on the
-# text, so a comment naming such a target installs it as well; boto3 is only ever extra weight.
-# Its pins and hashes are the ones the test suite ran with (extra_lock.py, from the dev lock).
+# A platform's extra (its vendor SDK: `bedrock` boto3, `langgraph` langgraph-sdk, `mlflow`
+# mlflow-skinny, `langfuse` langfuse, `foundry` azure-ai-projects) comes too when the project's
+# agentcd.yaml (AGENTCD_PROJECT_DIR, default `.`) names a target of that platform: decided from
+# the project, not from whether credentials are set up, because the SDK is needed whichever way
+# they come (a role assumed with the job's OIDC token, a runner's instance role, keys in the
+# environment). The match is on the text, so a comment naming such a target installs it as
+# well; an SDK is only ever extra weight. Its pins and hashes are the ones the test suite ran
+# with (extra_lock.py, from the dev lock).
 #
 # An agentcd already on PATH (an earlier agentcd step in this job, or one baked into the runner
 # image) is reused only when it was built from this very source: `agentcd --version` prints a
-# digest of its code, compared here with this checkout's; and, when the extra is wanted, only
-# when its Python imports boto3.
+# digest of its code, compared here with this checkout's; and, when extras are wanted, only
+# when its Python imports each of their SDKs.
 #
 # GitHub Actions: the venv goes under $RUNNER_TEMP and its bin is added to $GITHUB_PATH.
 # Elsewhere (GitLab CI): set AGENTCD_VENV, and put $AGENTCD_VENV/bin on PATH after.
@@ -33,19 +35,25 @@ announce() { # the bin folder to put on PATH
 want="$(PYTHONPATH="$root/src" python3 -m agentcd.code_digest "$root/src/agentcd")"
 want="${want#sha256:}"
 want="${want:0:12}"
-extra=""
-if grep -Eqs "platform[\"']?:[[:space:]]*[\"']?bedrock([^A-Za-z0-9_-]|$)" \
-  "${AGENTCD_PROJECT_DIR:-.}/agentcd.yaml"; then
-  extra=bedrock
-fi
+declare -A sdk=([bedrock]=boto3 [langgraph]=langgraph_sdk [mlflow]=mlflow [langfuse]=langfuse
+  [foundry]=azure.ai.projects)
+extras=()
+for platform in bedrock langgraph mlflow langfuse foundry; do
+  if grep -Eqs "platform[\"']?:[[:space:]]*[\"']?$platform([^A-Za-z0-9_-]|$)" \
+    "${AGENTCD_PROJECT_DIR:-.}/agentcd.yaml"; then
+    extras+=("$platform")
+  fi
+done
+extra="${extras[*]:-}"
 
 same_source() { [[ "$("$1" --version 2>/dev/null || true)" == *"(source $want)" ]]; }
 has_extra() { # $1: an agentcd script; its shebang names the Python it runs with
-  local shebang=""
-  [ -z "$extra" ] && return 0
+  local shebang="" platform
   IFS= read -r shebang < "$1" || true
-  # shellcheck disable=SC2086 # `/usr/bin/env python3` is two words
-  ${shebang#\#!} -c 'import boto3' 2>/dev/null
+  for platform in "${extras[@]}"; do
+    # shellcheck disable=SC2086 # `/usr/bin/env python3` is two words
+    ${shebang#\#!} -c "import ${sdk[$platform]}" 2>/dev/null || return 1
+  done
 }
 
 have="$(command -v agentcd || true)"
@@ -61,8 +69,8 @@ if ! same_source "$venv/bin/agentcd"; then
   "${pip[@]}" --no-deps --no-build-isolation "$root"
 fi
 if ! has_extra "$venv/bin/agentcd"; then
-  lock="$venv/agentcd-$extra.txt"
-  python3 "$root/actions/extra_lock.py" "$root" "$extra" > "$lock"
+  lock="$venv/agentcd-extras.txt"
+  python3 "$root/actions/extra_lock.py" "$root" "${extras[@]}" > "$lock"
   "${pip[@]}" --require-hashes -r "$lock"
 fi
 announce "$venv/bin"

@@ -6,6 +6,7 @@ protocols it holds. A new platform, ledger or host is added here and nowhere in 
 
 from __future__ import annotations
 
+import importlib
 from functools import cache
 from pathlib import Path
 
@@ -96,4 +97,8 @@ def open_platform(project_dir: Path, project: Project, environment: str) -> Plat
         from agentcd.adapters.platforms.bedrock import open_bedrock  # boto3 is an extra
 
         return open_bedrock(target)
-    raise ConfigError(f"agentcd.yaml: targets.{env.target}: platform not available")
+    # A vendor platform's module, `open_platform(target, project_dir=)`, is imported only when a
+    # target uses it; it renders without its SDK (an extra) and loads that on the first call.
+    module = importlib.import_module(f"agentcd.adapters.platforms.{target.platform}")
+    opened: Platform = module.open_platform(target, project_dir=project_dir)
+    return opened

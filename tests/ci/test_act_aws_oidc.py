@@ -224,12 +224,13 @@ def install(tmp_path: Path, config: str, *path: Path) -> subprocess.CompletedPro
     )
 
 
-def boto3_closure() -> set[str]:
-    """boto3 and what it needs, read from the installed packages' metadata, minus the runtime
-    lock's: what the extra must add (found independently of the dev lock's annotations)."""
+def boto3_closure(*roots: str) -> set[str]:
+    """boto3 (or `roots`) and what it needs, read from the installed packages' metadata, minus
+    the runtime lock's: what the extra must add (found independently of the dev lock's
+    annotations)."""
     locked = (ROOT / "requirements" / "runtime.txt").read_text(encoding="utf-8")
     runtime = set(re.findall(r"^([a-z0-9][a-z0-9._-]*)==", locked, re.MULTILINE))
-    found, todo = set(), ["boto3"]
+    found, todo = set(), list(roots or ["boto3"])
     while todo:
         name = todo.pop().lower().replace("_", "-")
         if name in found:
@@ -261,14 +262,29 @@ def test_a_bedrock_project_gets_the_extra_from_the_dev_lock_with_hashes(
     assert log.read_text().splitlines() == [
         f"{quiet} --require-hashes -r {ROOT / 'requirements' / 'runtime.txt'}",
         f"{quiet} --no-deps --no-build-isolation {ROOT}",
-        f"{quiet} --require-hashes -r {venv / 'agentcd-bedrock.txt'}",
+        f"{quiet} --require-hashes -r {venv / 'agentcd-extras.txt'}",
     ]
-    lock = (venv / "agentcd-bedrock.txt").read_text()
+    lock = (venv / "agentcd-extras.txt").read_text()
     pins = dict(re.findall(r"^([a-z0-9._-]+)==(\S+)", lock, re.MULTILINE))
     assert set(pins) == boto3_closure()
     assert pins == {name: metadata.version(name) for name in pins}  # what the suite runs with
     for block in re.split(r"\n(?=\S)", lock.strip()):
         assert "--hash=sha256:" in block, block
+
+
+def test_each_platform_named_adds_its_own_extra_in_one_lock(tmp_path: Path) -> None:
+    config = (
+        "targets:\n  aws: {platform: bedrock, region: us-east-1}\n"
+        "  graphs: {platform: langgraph, url: 'http://127.0.0.1:2024', graph_id: agent}\n"
+    )
+    shims, _ = shim_venv(tmp_path)
+    assert install(tmp_path, config, shims).returncode == 0
+    lock = (tmp_path / "runner" / "agentcd-venv" / "agentcd-extras.txt").read_text()
+    pins = re.findall(r"^([a-z0-9._-]+)==", lock, re.MULTILINE)
+    assert len(pins) == len(set(pins))  # each package once, or pip refuses the file
+    # all both SDKs need; the dev lock's "via" also names packages that an extra of one of them
+    # pulls in for another test tool (langsmith's otel, for langgraph-api), at most extra weight
+    assert boto3_closure("boto3", "langgraph-sdk") <= set(pins)
 
 
 @pytest.mark.parametrize(

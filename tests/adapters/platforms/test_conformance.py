@@ -21,12 +21,13 @@ runs the definitions under review (head and base) on the platform without deploy
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import json
 import shutil
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pytest
 import yaml
@@ -35,100 +36,18 @@ from agentcd.adapters.platforms import bedrock
 from agentcd.adapters.platforms.bedrock import BedrockPlatform
 from agentcd.adapters.platforms.bedrock_api import Clients, Connection
 from agentcd.adapters.platforms.file import FilePlatform
-from agentcd.adapters.repository import GitRepository
-from agentcd.core.definition.load import load_workspace
 from agentcd.core.definition.model import BedrockTarget
-from agentcd.core.deploy.release import make_release
 from tests.adapters.platforms.bedrock.conftest import LOOPBACK, ROLE
 from tests.adapters.platforms.bedrock.fake import FakeBedrock
+from tests.adapters.platforms.conformance import (
+    AGENT,
+    INSTRUCTIONS,
+    Crash,
+    release_of,
+    write_project,
+)
 from tests.commands.deploying import Clock, clock_fixture  # noqa: F401 (fixture)
 from tests.conftest import git
-
-AGENT = "greeter"
-INSTRUCTIONS = "Greet the customer warmly, then answer in one short and polite sentence.\n"
-DEFINITION = {
-    "apiVersion": "agentcd.dev/v1",
-    "kind": "Agent",
-    "metadata": {"name": AGENT, "description": "Greets customers", "owners": ["ops"]},
-    "instructions": {"file": "instructions.md"},
-    "model": {
-        "provider": "anthropic",
-        "id": "claude-sonnet-4-5-20250929",
-        "overrides": {"bedrock": "us.anthropic.claude-sonnet-4-5-20250929-v1:0"},
-    },
-    "evals": ["evals/greet.yaml"],
-}
-SUITE = {
-    "apiVersion": "agentcd.dev/v1",
-    "kind": "EvalSuite",
-    "metadata": {"name": "greet"},
-    "cases": [
-        {"id": "warm", "input": "hello", "expect": [{"type": "icontains", "value": "warmly"}]}
-    ],
-}
-# The deployed agent answers with its own instructions: what answers is what runs.
-ECHO = """def respond(config, request):
-    return {"output": config["agent"]["instructions"]}
-
-
-def respond_now(request):
-    return {"output": request["artifact"]["instructions"]}
-"""
-
-
-class Crash(BaseException):
-    """The process dies right after the platform carried out the apply."""
-
-
-class World(Protocol):
-    name: str
-    root: Path
-
-    def platform_class(self) -> type: ...
-    def versions(self, environment: str) -> list[str]: ...
-    def running(self, environment: str) -> str | None: ...
-    def hand_edit(self, environment: str) -> None: ...
-    def deny(self) -> None: ...
-    def deploy_unrecorded(self, agent: str, environment: str) -> None: ...
-    def invocations(self) -> int: ...
-    def candidate_runs(self) -> int: ...
-
-
-def write_project(root: Path, target: dict[str, Any]) -> Path:
-    folder = root / "agents" / AGENT
-    (folder / "evals").mkdir(parents=True)
-    project = {
-        "apiVersion": "agentcd.dev/v1",
-        "kind": "Project",
-        "environments": [
-            {"name": "dev", "target": "t", "gate": {"min_pass_rate": 1.0}},
-            {"name": "prod", "target": "t", "gate": {"approval": "optional"}},
-        ],
-        "targets": {"t": target},
-        "ledger": {"backend": "sqlite", "path": ".agentcd/ledger.db"},
-        "evals": {"targets": {"now": {"type": "python", "entrypoint": "greeter_echo:respond_now"}}},
-    }
-    (root / "agentcd.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
-    (folder / "agent.yaml").write_text(yaml.safe_dump(DEFINITION, sort_keys=False))
-    (folder / "instructions.md").write_text(INSTRUCTIONS)
-    (folder / "evals" / "greet.yaml").write_text(yaml.safe_dump(SUITE, sort_keys=False))
-    # A module name no other test's project uses: imported modules stay for the session.
-    (root / "greeter_echo.py").write_text(ECHO)
-    (root / ".gitignore").write_text(".agentcd/\n__pycache__/\n")
-    git(root, "init", "-q", "-b", "main")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "A greeter")
-    return root
-
-
-def release_of(root: Path, agent: str, environment: str) -> Any:
-    """The working tree's release of `agent` (renamed), for deploying behind agentcd's back."""
-    with GitRepository(root).tree(None) as tree:
-        workspace = load_workspace(tree)
-    (loaded,) = workspace.agents
-    artifact = {**loaded.artifact, "metadata": {**loaded.artifact["metadata"], "name": agent}}
-    env = next(e for e in workspace.project.environments if e.name == environment)
-    return make_release(env, artifact=artifact, artifact_digest=loaded.digest, commit=None)
 
 
 class FileWorld:
@@ -267,7 +186,12 @@ class BedrockWorld:
         return self.fake.calls.count("InvokeInlineAgent")
 
 
-@pytest.fixture(params=["file", "bedrock"])
+HERE = Path(__file__).parent
+# A platform joins the suite with tests/adapters/platforms/<name>/world.py (see conformance.py).
+WORLDS = ["file", "bedrock", *sorted(p.parent.name for p in HERE.glob("*/world.py"))]
+
+
+@pytest.fixture(params=WORLDS)
 def world(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clock: Clock
 ) -> Iterator[Any]:
@@ -275,9 +199,12 @@ def world(
     root = tmp_path / "repo"
     if request.param == "file":
         made: Any = FileWorld(root, monkeypatch)
-    else:
+    elif request.param == "bedrock":
         request.getfixturevalue("aws_env")
         made = BedrockWorld(root, monkeypatch, request.getfixturevalue("fake"))
+    else:
+        module = importlib.import_module(f"tests.adapters.platforms.{request.param}.world")
+        made = module.make_world(root, request, monkeypatch)
     monkeypatch.chdir(made.root)
     yield made
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from agentcd.core.evals.settings import EvalSettings
+from agentcd.core.evals.settings import ENV_NAME, EvalSettings
 
 API_VERSION = "agentcd.dev/v1"
 SLUG = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
@@ -247,7 +247,61 @@ class BedrockTarget(Strict):
     max_attempts: int = Field(5, ge=1, le=20, description="tries per call, with backoff")
 
 
-Target = Annotated[FileTarget | BedrockTarget, Field(discriminator="platform")]
+class LangGraphTarget(Strict):
+    """LangGraph Platform: one assistant per agent and environment on the deployment at `url`,
+    one assistant version per deployment (`agentcd.adapters.platforms.langgraph`)."""
+
+    platform: Literal["langgraph"]
+    url: str = Field(min_length=1, description="the deployment's API URL")
+    graph_id: str = Field(min_length=1, description="the graph every assistant runs")
+    naming: str = Field(
+        "{agent}-{environment}", description="the assistant name: {agent} and {environment}"
+    )
+    api_key_env: str | None = Field(
+        None, pattern=ENV_NAME, description="the variable holding the API key (x-api-key)"
+    )
+    timeout_s: float = Field(300, gt=0, description="deadline for one run to finish")
+
+
+class MlflowTarget(Strict):
+    """The MLflow prompt registry: one prompt per agent, an alias per environment, a prompt
+    version per deployment (`agentcd.adapters.platforms.mlflow`)."""
+
+    platform: Literal["mlflow"]
+    tracking_uri: str = Field(min_length=1, description="the tracking server's URL")
+    naming: str = Field("{agent}", description="the prompt name: {agent}, {environment}")
+    invoker: dict[str, Any] | None = Field(None, description="how `invoke` runs the agent")
+
+
+class LangfuseTarget(Strict):
+    """Langfuse prompt management: one prompt per agent, a label per environment, a prompt
+    version per deployment (`agentcd.adapters.platforms.langfuse`)."""
+
+    platform: Literal["langfuse"]
+    host: str = Field(min_length=1, description="the Langfuse URL")
+    naming: str = Field("{agent}", description="the prompt name: {agent}, {environment}")
+    public_key_env: str = Field("LANGFUSE_PUBLIC_KEY", pattern=ENV_NAME)
+    secret_key_env: str = Field("LANGFUSE_SECRET_KEY", pattern=ENV_NAME)
+    invoker: dict[str, Any] | None = Field(None, description="how `invoke` runs the agent")
+
+
+class FoundryTarget(Strict):
+    """Azure AI Foundry Agent Service: one agent per agent in the project at `endpoint`, an
+    agent version per deployment (`agentcd.adapters.platforms.foundry`)."""
+
+    platform: Literal["foundry"]
+    endpoint: str = Field(
+        min_length=1,
+        description="the project endpoint, "
+        "https://<resource>.services.ai.azure.com/api/projects/<project>",
+    )
+    naming: str = Field("{agent}", description="the agent name: {agent}, {environment}")
+
+
+Target = Annotated[
+    FileTarget | BedrockTarget | LangGraphTarget | MlflowTarget | LangfuseTarget | FoundryTarget,
+    Field(discriminator="platform"),
+]
 
 
 class SqliteLedger(Strict):
