@@ -196,7 +196,7 @@ class FoundryPlatform:
         read = self._version(name, version)
         if read is None:
             return LiveState(
-                Presence.UNREADABLE, detail=f"{name} routes to version {version}, gone"
+                Presence.UNREADABLE, detail=f"{name} routes to version {version}, which is gone"
             )
         stamp = read_stamp(read.get("metadata"))
         return LiveState(
@@ -217,15 +217,17 @@ class FoundryPlatform:
         )
 
     def _versions(self, name: str) -> Iterator[dict[str, Any]]:
-        """The agent's versions newest first (none when there is no agent)."""
-        try:
-            listed = call(
-                f"listing the versions of {name}",
-                lambda: list(self.client.agents.list_versions(name, order="desc")),
-            )
-        except NotFound:
-            return
-        for version in listed:
+        """The agent's versions newest first, read page by page as they are consumed (so a
+        match on the first page reads no other); none when there is no agent."""
+        what = f"listing the versions of {name}"
+        listed = iter(self.client.agents.list_versions(name, order="desc"))
+        while True:
+            try:
+                version = call(what, lambda: next(listed, None))
+            except NotFound:
+                return
+            if version is None:
+                return
             yield _plain(version)
 
     def _version(self, name: str, version: str) -> dict[str, Any] | None:

@@ -61,6 +61,8 @@ def call(what: str, operation: Callable[[], T]) -> T:
     except ResourceNotFoundError as e:
         raise NotFound(f"{what}: not found") from e
     except HttpResponseError as e:
+        if e.status_code is None:  # the credential's failure (ClientAuthenticationError)
+            raise PlatformError(f"{what}: {type(e).__name__}: {_first_line(e)}") from e
         raise PlatformError(f"{what}: HTTP {e.status_code}: {_reason(e)}") from e
     except AzureError as e:  # credentials, connection, timeouts
         raise PlatformError(f"{what}: {type(e).__name__}: {_first_line(e)}") from e

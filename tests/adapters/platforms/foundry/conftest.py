@@ -70,7 +70,10 @@ DEFINITION: dict[str, Any] = {
 
 def make_artifact(**changes: Any) -> dict[str, Any]:
     agent = Agent.model_validate({**DEFINITION, **changes})
-    return build_artifact(agent, instructions=agent.instructions.text or "", specs={}, skills={})
+    skills = {s.name or "skill": {"SKILL.md": "A skill.\n"} for s in agent.skills}
+    specs = {t.name: "openapi: 3.1.0\n" for t in agent.tools if t.spec}
+    text = agent.instructions.text or ""
+    return build_artifact(agent, instructions=text, specs=specs, skills=skills)
 
 
 def make_foundry_release(environment: str = "dev", **changes: Any) -> Release:
