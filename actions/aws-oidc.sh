@@ -31,32 +31,9 @@ if [ -n "$region" ] && ! [[ "$region" =~ ^[a-z]{2}(-[a-z]+)+-[0-9]+$ ]]; then
   echo "::error title=agentcd AWS::aws-region is not an AWS region name (e.g. us-east-1)"
   exit 1
 fi
-if [ -z "${ACTIONS_ID_TOKEN_REQUEST_URL:-}" ] || [ -z "${ACTIONS_ID_TOKEN_REQUEST_TOKEN:-}" ]; then
-  echo "::error title=agentcd AWS::this job cannot request an OIDC token: grant it 'id-token: write'"
-  exit 1
-fi
 
 file="${RUNNER_TEMP:?RUNNER_TEMP is not set}/agentcd-aws-web-identity"
-python3 - "$file" <<'PY'
-import json, os, sys, urllib.error, urllib.parse, urllib.request
-
-url = os.environ["ACTIONS_ID_TOKEN_REQUEST_URL"]  # carries ?api-version= already
-url += ("&" if "?" in url else "?") + urllib.parse.urlencode({"audience": "sts.amazonaws.com"})
-bearer = "bearer " + os.environ["ACTIONS_ID_TOKEN_REQUEST_TOKEN"]
-request = urllib.request.Request(url, headers={"Authorization": bearer})
-try:
-    with urllib.request.urlopen(request, timeout=60) as reply:
-        token = json.load(reply)["value"]
-except (urllib.error.URLError, ValueError, KeyError) as error:
-    print(f"::error title=agentcd AWS::requesting the job's OIDC token: {error}")
-    sys.exit(1)
-# Minted for this job, so the runner does not know to mask it; GitHub's toolkit masks it too.
-print(f"::add-mask::{token}")
-fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-os.fchmod(fd, 0o600)  # in case an earlier step left it with another mode
-with os.fdopen(fd, "w", encoding="utf-8") as out:
-    out.write(token)
-PY
+python3 "$(dirname "$0")/oidc_token.py" sts.amazonaws.com "$file" "agentcd AWS"
 
 repository="${GITHUB_REPOSITORY:-}"
 session="agentcd-${GITHUB_RUN_ID:-0}-${GITHUB_RUN_ATTEMPT:-1}-${repository//[^A-Za-z0-9_+=,.@-]/+}"

@@ -99,7 +99,10 @@ def cloud() -> Iterator[Cloud]:
 # ------------------------------------------------------------ aws-oidc.sh on its own
 
 
-def run_script(tmp_path: Path, **env: str) -> tuple[subprocess.CompletedProcess[str], str]:
+def run_script(
+    tmp_path: Path, script: Path = SCRIPT, **env: str
+) -> tuple[subprocess.CompletedProcess[str], str]:
+    """A credential script as a step runs it: its stdout, and what it left in $GITHUB_ENV."""
     runner = tmp_path / "runner"
     runner.mkdir(exist_ok=True)
     github_env = tmp_path / "github_env"
@@ -113,7 +116,7 @@ def run_script(tmp_path: Path, **env: str) -> tuple[subprocess.CompletedProcess[
         "GITHUB_RUN_ATTEMPT": "2",
     }
     done = subprocess.run(
-        ["bash", str(SCRIPT)], env={**base, **env}, capture_output=True, text=True
+        ["bash", str(script)], env={**base, **env}, capture_output=True, text=True
     )
     return done, github_env.read_text(encoding="utf-8")
 

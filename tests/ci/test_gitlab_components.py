@@ -568,9 +568,13 @@ def test_a_deploy_job_with_a_role_deploys_to_bedrock_with_its_id_token(
     assert record.platform_versions["version"] == "1"
 
 
-def test_the_jobs_that_reach_the_platform_ask_for_an_id_token_for_sts() -> None:
-    """What gitlab-ci-local cannot show: GitLab mints the token only for jobs that declare it."""
-    wanted = {"AGENTCD_AWS_ID_TOKEN": {"aud": "sts.amazonaws.com"}}
+def test_the_jobs_that_reach_the_platform_ask_for_id_tokens_for_aws_and_azure() -> None:
+    """What gitlab-ci-local cannot show: GitLab mints the token only for jobs that declare it,
+    one per audience: STS's and Microsoft Entra ID's (a federated credential's default)."""
+    wanted = {
+        "AGENTCD_AWS_ID_TOKEN": {"aud": "sts.amazonaws.com"},
+        "AGENTCD_AZURE_ID_TOKEN": {"aud": "api://AzureADTokenExchange"},
+    }
     jobs = {}
     for template in sorted((ROOT / "templates").glob("*.yml")):
         header, body = template.read_text(encoding="utf-8").split("\n---\n")
