@@ -282,6 +282,13 @@ class LangfuseTarget(Strict):
     naming: str = Field("{agent}", description="the prompt name: {agent}, {environment}")
     public_key_env: str = Field("LANGFUSE_PUBLIC_KEY", pattern=ENV_NAME)
     secret_key_env: str = Field("LANGFUSE_SECRET_KEY", pattern=ENV_NAME)
+    # An application that fetches a prompt without a label gets `production`: mapping an
+    # environment to it (`prod: production`) makes such an application run what was promoted.
+    labels: dict[str, str] = Field(
+        default_factory=dict,
+        description="environment name -> the Langfuse label it moves (default: the "
+        "environment's name); `prod: production` for applications that fetch without a label",
+    )
     invoker: dict[str, Any] | None = Field(None, description="how `invoke` runs the agent")
 
 
