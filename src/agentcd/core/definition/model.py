@@ -270,6 +270,10 @@ class MlflowTarget(Strict):
     platform: Literal["mlflow"]
     tracking_uri: str = Field(min_length=1, description="the tracking server's URL")
     naming: str = Field("{agent}", description="the prompt name: {agent}, {environment}")
+    aliases: dict[str, str] = Field(
+        default_factory=dict,
+        description="environment name -> the prompt alias that serves it (default: its name)",
+    )
     invoker: dict[str, Any] | None = Field(None, description="how `invoke` runs the agent")
 
 
