@@ -15,7 +15,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from agentcd.adapters.platforms.protocol import Unexpressible
+from agentcd.adapters.platforms.protocol import Refused as Refused  # foundry.py's too
+from agentcd.adapters.platforms.protocol import Unexpressible, unexpressible
 from agentcd.core.deploy.drift import config_digest
 from agentcd.core.deploy.release import Release
 
@@ -34,14 +35,6 @@ MARK_AGENT = "agentcd_agent"
 MARK_DEPLOYMENT = "agentcd_deployment"
 MARK_CONFIG = "agentcd_config"
 MARK_MANAGED_BY = "agentcd_managed_by"
-
-
-class Refused(Exception):
-    """One field that cannot map; collected into `Unexpressible` by `render_config`."""
-
-    def __init__(self, field: str, reason: str, *, in_project: bool = False) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field, self.reason, self.in_project = field, reason, in_project
 
 
 def agent_name(template: str, agent: str, environment: str) -> str:
@@ -87,12 +80,7 @@ def render_config(release: Release, naming: str) -> dict[str, Any]:
 
 def _unexpressible(release: Release, refused: list[Refused]) -> Unexpressible:
     where = f"rendering {release.agent} for Foundry ({release.environment})"
-    first, *rest = (
-        Unexpressible(PLATFORM, e.field, e.reason, in_project=e.in_project, where=where)
-        for e in refused
-    )
-    first.also = tuple(rest)
-    return first
+    return unexpressible(PLATFORM, where, refused)
 
 
 def _unmapped(artifact: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -18,16 +18,26 @@ configuration, the stamp goes on the runtime version, the pointer is its named e
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
 
 from agentcd.core.definition.model import Environment
 from agentcd.core.deploy.drift import LiveState
 from agentcd.core.deploy.release import Release, make_release
 from agentcd.errors import PlatformError, Unexpressible
 
-__all__ = ["Platform", "PlatformError", "Rendered", "Unexpressible", "render_candidate"]
+__all__ = [
+    "Platform",
+    "PlatformError",
+    "Refusals",
+    "Refused",
+    "Rendered",
+    "Unexpressible",
+    "render_candidate",
+    "unexpressible",
+]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,3 +101,45 @@ def render_candidate(
             + ", ".join(release.missing_bindings)
         )
     return platform.render(release)
+
+
+class Refused(Exception):
+    """One field a platform cannot carry, as a render's check finds it (`in_project`: a
+    setting of the target in agentcd.yaml); gathered into one `Unexpressible`."""
+
+    def __init__(self, field: str, reason: str, *, in_project: bool = False) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field, self.reason, self.in_project = field, reason, in_project
+
+
+def unexpressible(platform: str, where: str, refused: Sequence[Refused]) -> Unexpressible:
+    """One render's refusals as one error: the first, with the others in `also`, so
+    `validate` names every field at once."""
+    first, *rest = (
+        Unexpressible(platform, e.field, e.reason, in_project=e.in_project, where=where)
+        for e in refused
+    )
+    first.also = tuple(rest)
+    return first
+
+
+@dataclass
+class Refusals:
+    """The refusals of one render, gathered as its parts are made."""
+
+    platform: str
+    where: str
+    found: list[Refused] = field(default_factory=list)
+
+    def part(self, make: Callable[..., T], *args: Any) -> T | None:
+        """`make(*args)`, or None once its refusal is kept."""
+        try:
+            return make(*args)
+        except Refused as e:
+            self.found.append(e)
+            return None
+
+    def check(self) -> None:
+        """Raise the `Unexpressible` of everything refused, if anything was."""
+        if self.found:
+            raise unexpressible(self.platform, self.where, self.found)
