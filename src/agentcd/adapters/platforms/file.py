@@ -134,16 +134,7 @@ class FilePlatform:
     def _call(
         self, config: dict[str, Any], request: Mapping[str, Any], what: str
     ) -> Mapping[str, Any]:
-        entry = (self.invoker or {}).get("python")
-        if not isinstance(entry, str) or ":" not in entry:
-            raise PlatformError(
-                f"{what}: the target has no invoker "
-                "(agentcd.yaml: targets.<name>.invoker: {python: 'module:function'})"
-            )
-        result = _entrypoint(entry, self.project_dir)(config, dict(request))
-        if not isinstance(result, Mapping):
-            raise PlatformError(f"{what}: {entry} returned {type(result).__name__}")
-        return result
+        return call_invoker(self.invoker, self.project_dir, config, request, what=what)
 
 
 def parse_live(text: str, *, where: str) -> LiveState:
@@ -220,6 +211,29 @@ def _write_atomic(path: Path, text: str, *, durable: bool) -> None:
             f.flush()
             os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def call_invoker(
+    invoker: Mapping[str, Any] | None,
+    project_dir: Path,
+    config: Mapping[str, Any],
+    request: Mapping[str, Any],
+    *,
+    what: str,
+    missing: str = "the target has no invoker",
+) -> Mapping[str, Any]:
+    """A target's `invoker: {python: "module:function"}` called with a config and a request:
+    how a platform that stores an agent but runs none (this one, a prompt registry) runs it."""
+    entry = (invoker or {}).get("python")
+    if not isinstance(entry, str) or ":" not in entry:
+        raise PlatformError(
+            f"{what}: {missing} "
+            "(agentcd.yaml: targets.<name>.invoker: {python: 'module:function'})"
+        )
+    result = _entrypoint(entry, project_dir)(config, dict(request))
+    if not isinstance(result, Mapping):
+        raise PlatformError(f"{what}: {entry} returned {type(result).__name__}")
+    return result
 
 
 def _entrypoint(entry: str, project_dir: Path) -> Any:
