@@ -149,3 +149,18 @@ def count_calls(monkeypatch: pytest.MonkeyPatch, cls: type, *methods: str) -> di
 
         monkeypatch.setattr(cls, method, counted)
     return counts
+
+
+def count_runs(monkeypatch: Any, cls: type) -> dict[str, int]:
+    """Count the calls of `cls.invoke` and `cls.invoke_candidate` (for a world whose platform
+    runs the agent through the target's invoker, so no server keeps a count)."""
+    calls = {"invoke": 0, "invoke_candidate": 0}
+    for method in calls:
+        real = getattr(cls, method)
+
+        def counted(platform: Any, *args: Any, _name: str = method, _real: Any = real) -> Any:
+            calls[_name] += 1
+            return _real(platform, *args)
+
+        monkeypatch.setattr(cls, method, counted)
+    return calls
