@@ -20,7 +20,7 @@ from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from agentcd.adapters.platforms.file import _entrypoint
+from agentcd.adapters.platforms.file import call_invoker
 from agentcd.adapters.platforms.langfuse_api import (
     Connection,
     NotFound,
@@ -283,16 +283,14 @@ class LangfusePlatform:
     def _run(
         self, config: dict[str, Any], request: Mapping[str, Any], what: str
     ) -> Mapping[str, Any]:
-        entry = (self.options.invoker or {}).get("python")
-        if not isinstance(entry, str) or ":" not in entry:
-            raise PlatformError(
-                f"{what}: Langfuse stores prompts and runs none: the target needs an invoker "
-                "(agentcd.yaml: targets.<name>.invoker: {python: 'module:function'})"
-            )
-        result = _entrypoint(entry, self.options.project_dir)(config, dict(request))
-        if not isinstance(result, Mapping):
-            raise PlatformError(f"{what}: {entry} returned {type(result).__name__}")
-        return result
+        return call_invoker(
+            self.options.invoker,
+            self.options.project_dir,
+            config,
+            request,
+            what=what,
+            missing="Langfuse stores prompts and runs none: the target needs an invoker",
+        )
 
 
 def open_platform(target: LangfuseTarget, *, project_dir: Path) -> LangfusePlatform:
