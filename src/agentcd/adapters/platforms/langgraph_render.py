@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from agentcd.adapters.platforms.protocol import Unexpressible
+from agentcd.adapters.platforms.protocol import Refused, unexpressible
 from agentcd.core.deploy.drift import config_digest
 from agentcd.core.deploy.release import Release
 
@@ -51,9 +51,10 @@ def render_config(release: Release, *, graph_id: str, naming: str) -> dict[str, 
     refused = _unmapped(artifact)
     name = assistant_name(naming, release.agent, release.environment).strip()
     if not name:
-        refused.append(("naming", "makes an empty assistant name", True))
+        refused.append(Refused("naming", "makes an empty assistant name", in_project=True))
     if refused:
-        raise _unexpressible(release, refused)
+        where = f"rendering {release.agent} for LangGraph ({release.environment})"
+        raise unexpressible(PLATFORM, where, refused)
     # No description: the SDK cannot clear one once set, so it could not follow the definition.
     assistant = {"graph_id": graph_id, "name": name}
     document: dict[str, Any] = {"agent": dict(artifact), "bindings": dict(release.bindings)}
@@ -81,25 +82,15 @@ NO_PLACE = {
 }
 
 
-def _unmapped(artifact: Mapping[str, Any]) -> list[tuple[str, str, bool]]:
-    refused = [("runtime", RUNTIME, False)] if artifact.get("runtime") else []
+def _unmapped(artifact: Mapping[str, Any]) -> list[Refused]:
+    refused = [Refused("runtime", RUNTIME)] if artifact.get("runtime") else []
     for (key, kind), why in NO_PLACE.items():
         refused += [
-            (f"{key}[{item['name']}]", why, False)
+            Refused(f"{key}[{item['name']}]", why)
             for item in artifact.get(key, [])
             if item.get("type") == kind
         ]
     return refused
-
-
-def _unexpressible(release: Release, refused: list[tuple[str, str, bool]]) -> Unexpressible:
-    where = f"rendering {release.agent} for LangGraph ({release.environment})"
-    first, *rest = (
-        Unexpressible(PLATFORM, field, reason, in_project=in_project, where=where)
-        for field, reason, in_project in refused
-    )
-    first.also = tuple(rest)
-    return first
 
 
 # ---------------------------------------------------------------- stamp and read back

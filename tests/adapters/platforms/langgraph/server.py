@@ -43,6 +43,7 @@ import asyncio
 import json
 from pathlib import Path
 
+from langchain_core.messages import AIMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph import START, MessagesState, StateGraph
 from langgraph.runtime import Runtime
@@ -67,8 +68,7 @@ async def answer(state: MessagesState, config: RunnableConfig, runtime: Runtime[
     text = source.get("agent", {}).get("instructions", "")
     calls = [{"name": "greet", "args": {"tone": "warm"}, "id": "call-1"}] if said == "tool" else []
     usage = {"input_tokens": 3, "output_tokens": 5, "total_tokens": 8}
-    said = {"role": "ai", "content": text, "tool_calls": calls, "usage_metadata": usage}
-    return {"messages": [said]}
+    return {"messages": [AIMessage(content=text, tool_calls=calls, usage_metadata=usage)]}
 
 
 builder = StateGraph(MessagesState, context_schema=dict)
