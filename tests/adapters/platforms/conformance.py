@@ -12,7 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
-import pytest
 import yaml
 
 from agentcd.adapters.repository import GitRepository
@@ -134,21 +133,6 @@ def release_of(root: Path, agent: str, environment: str) -> Any:
     artifact = {**loaded.artifact, "metadata": {**loaded.artifact["metadata"], "name": agent}}
     env = next(e for e in workspace.project.environments if e.name == environment)
     return make_release(env, artifact=artifact, artifact_digest=loaded.digest, commit=None)
-
-
-def count_calls(monkeypatch: pytest.MonkeyPatch, cls: type, *methods: str) -> dict[str, int]:
-    """How often each of `methods` of `cls` is called from now on, for a world whose agents run
-    in the target's invoker (what the platform itself cannot count)."""
-    counts = dict.fromkeys(methods, 0)
-    for method in methods:
-        real = getattr(cls, method)
-
-        def counted(platform: Any, *args: Any, _name: str = method, _real: Any = real) -> Any:
-            counts[_name] += 1
-            return _real(platform, *args)
-
-        monkeypatch.setattr(cls, method, counted)
-    return counts
 
 
 def count_runs(monkeypatch: Any, cls: type) -> dict[str, int]:

@@ -13,7 +13,7 @@ import pytest
 
 from agentcd.adapters.platforms.langfuse import LangfusePlatform, open_platform
 from agentcd.core.definition.model import LangfuseTarget
-from tests.adapters.platforms.conformance import AGENT, count_calls, release_of, write_project
+from tests.adapters.platforms.conformance import AGENT, count_runs, release_of, write_project
 from tests.adapters.platforms.langfuse.env import fresh_fake
 from tests.adapters.platforms.langfuse.fake import FakeLangfuse
 
@@ -34,7 +34,7 @@ class LangfuseWorld:
         self.target = {"platform": "langfuse", "host": host, "invoker": INVOKER}
         self.root = write_project(root, self.target)
         self.fake = fake
-        self.calls = count_calls(monkeypatch, LangfusePlatform, "invoke", "invoke_candidate")
+        self.calls = count_runs(monkeypatch, LangfusePlatform)
 
     def platform_class(self) -> type:
         return LangfusePlatform
