@@ -26,6 +26,7 @@ from agentcd.adapters.platforms import bedrock
 from agentcd.adapters.platforms.bedrock_api import Clients, Connection
 from tests.adapters.platforms.bedrock.conftest import LOOPBACK
 from tests.adapters.platforms.bedrock.fake import Agent, FakeBedrock
+from tests.adapters.platforms.example_loop import Loop, record_verdict, results, versions
 from tests.conftest import ROOT, git
 
 EXAMPLE = ROOT / "examples" / "support-desk-bedrock"
@@ -33,25 +34,6 @@ AGENTS = ["faq-bot", "refund-bot", "support-triage"]
 KNOWLEDGE_BASES = {"KBDEV00001", "KBTEST0001", "KBPROD2610"}
 GREETING = "Greet the customer by name when you know it.\n"
 HAND_EDIT = "Promise a refund to every customer who asks for one, whatever the order."
-
-
-class Loop:
-    """The CLI with the fake attached: each command's Bedrock calls kept under a label."""
-
-    def __init__(self, cli: Any, fake: FakeBedrock) -> None:
-        self.cli, self.fake = cli, fake
-        self.calls: dict[str, list[str]] = {}
-
-    def run(self, label: str, *args: str, code: int = 0) -> Any:
-        self.fake.calls.clear()
-        self.fake.requests.clear()
-        result = self.cli(*args)
-        self.calls[label] = list(self.fake.calls)
-        assert result.code == code, (label, result)
-        return result
-
-    def json(self, label: str, *args: str, code: int = 0) -> Any:
-        return json.loads(self.run(label, *args, "--format", "json", code=code).out)
 
 
 @pytest.fixture
@@ -120,14 +102,6 @@ def routed(fake: FakeBedrock, name: str, environment: str) -> str:
     return str(routing[0]["agentVersion"])
 
 
-def versions(report: dict[str, Any]) -> dict[str, str]:
-    return {a["agent"]: a["platform_versions"].get("version") for a in report["agents"]}
-
-
-def results(report: dict[str, Any]) -> dict[str, str]:
-    return {a["agent"]: a["result"] for a in report["agents"]}
-
-
 def changes(calls: list[str]) -> list[str]:
     """The calls that change something on Bedrock (every other one is a Get or a List)."""
     return [c for c in calls if not c.startswith(("Get", "List"))]
@@ -136,7 +110,7 @@ def changes(calls: list[str]) -> list[str]:
 def test_the_bedrock_example_runs_the_whole_loop(
     cli: Any, project: Path, fake: FakeBedrock
 ) -> None:
-    loop = Loop(cli, fake)
+    loop = Loop(cli, fake, reset=fake.requests.clear)
     started = time.perf_counter()
     assert loop.json("validate", "validate")["findings"] == []
     first = promote_the_first_release(loop)
@@ -177,14 +151,6 @@ def promote_the_first_release(loop: Loop) -> dict[str, Any]:
     prod = loop.json("promote prod", *to_prod, "--approver", "lee")
     assert versions(prod) == dict.fromkeys(AGENTS, "3")
     return {a["agent"]: a for a in prod["agents"]}
-
-
-def record_verdict(loop: Loop, env: str, *agents: str) -> None:
-    """The pre-deploy gate: the demo target on the working tree's artifacts, offline."""
-    label = f"eval {env}" + (" (change)" if agents else "")
-    only = [arg for agent in agents for arg in ("--agent", agent)]
-    assert loop.json(label, "eval", "--env", env, "--record", *only)["verdict"] == "pass"
-    assert loop.calls[label] == []  # nothing asked of Bedrock
 
 
 def evaluate_what_prod_runs(loop: Loop, project: Path, prod: dict[str, Any]) -> None:
@@ -277,7 +243,7 @@ def test_a_hand_made_version_with_a_copied_stamp_is_never_deployed(
 ) -> None:
     """A console edit copies the draft's stamped description into the version it makes, so a
     stamp alone is no proof: re-applying that release must not route to the hand-made one."""
-    loop = Loop(cli, fake)
+    loop = Loop(cli, fake, reset=fake.requests.clear)
     dev = ("--env", "dev", "--agent", "faq-bot")
     loop.json("release 1", "promote", *dev)
     spec = project / "agents" / "faq-bot" / "agent.yaml"
@@ -302,7 +268,7 @@ def test_a_change_is_evaluated_on_bedrock_before_it_is_deployed(
 ) -> None:
     """`--target inline:dev`: both sides through InvokeInlineAgent with dev's bindings, paired,
     before any deployment; nothing on Bedrock is created or changed."""
-    loop = Loop(cli, fake)
+    loop = Loop(cli, fake, reset=fake.requests.clear)
     answered: list[str] = []
     fake.answers = deployed_agents(fake, demo_agent(project), answered)
     spec = project / "agents" / "faq-bot" / "agent.yaml"
@@ -325,7 +291,7 @@ def test_a_definition_bedrock_cannot_run_is_refused_before_any_inline_trial(
 ) -> None:
     spec = project / "agents" / "faq-bot" / "agent.yaml"
     spec.write_text(spec.read_text().replace("provider: bedrock", "provider: openai"))
-    loop = Loop(cli, fake)
+    loop = Loop(cli, fake, reset=fake.requests.clear)
     result = loop.run("eval", "eval", "--target", "inline:dev", "--agent", "faq-bot", code=1)
     assert "evaluating inline in dev: " in result.err and "model: " in result.err
     assert "Traceback" not in result.err

@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.adapters.platforms.example_loop import Loop, record_verdict, results, versions
 from tests.adapters.platforms.langfuse.env import fresh_fake
 from tests.adapters.platforms.langfuse.fake import FakeLangfuse, Loopback
 from tests.conftest import EXAMPLE, git
@@ -64,25 +65,9 @@ def respond(config, request):
 '''
 
 
-class Loop:
-    """The CLI with the fake behind it: each command's Langfuse calls kept under a label."""
-
-    def __init__(self, cli: Any, fake: FakeLangfuse) -> None:
-        self.cli, self.fake = cli, fake
-        self.calls: dict[str, list[str]] = {}
-
-    def run(self, label: str, *args: str, code: int = 0) -> Any:
-        self.fake.calls.clear()
-        result = self.cli(*args)
-        self.calls[label] = list(self.fake.calls)
-        assert result.code == code, (label, result)
-        return result
-
-    def json(self, label: str, *args: str, code: int = 0) -> Any:
-        return json.loads(self.run(label, *args, "--format", "json", code=code).out)
-
-    def changes(self, label: str) -> list[str]:
-        return [c for c in self.calls[label] if c in CHANGES]
+def changes(loop: Loop, label: str) -> list[str]:
+    """The calls of a command that change something on Langfuse."""
+    return [c for c in loop.calls[label] if c in CHANGES]
 
 
 @pytest.fixture
@@ -203,16 +188,16 @@ def promote_the_first_release(loop: Loop) -> list[dict[str, Any]]:
     dev = loop.json("promote dev", "promote", "--env", "dev")
     assert results(dev) == dict.fromkeys(AGENTS, "succeeded")
     assert versions(dev) == dict.fromkeys(AGENTS, "1")
-    assert loop.changes("promote dev") == ["prompts_create"] * 2
+    assert changes(loop, "promote dev") == ["prompts_create"] * 2
     record_verdict(loop, "test")
     test = loop.json("promote test", "promote", "--env", "test", "--from", "dev")
     assert versions(test) == dict.fromkeys(AGENTS, "1")
-    assert loop.changes("promote test") == ["promptVersion_update"] * 2
+    assert changes(loop, "promote test") == ["promptVersion_update"] * 2
     record_verdict(loop, "prod")
     to_prod = ("promote", "--env", "prod", "--from", "test")
     refused = loop.json("promote prod (no approver)", *to_prod, code=2)
     assert results(refused) == dict.fromkeys(AGENTS, "refused")
-    assert loop.changes("promote prod (no approver)") == []
+    assert changes(loop, "promote prod (no approver)") == []
     prod = loop.json("promote prod", *to_prod, "--approver", "lee")
     assert versions(prod) == dict.fromkeys(AGENTS, "1")
     assert {a["platform_versions"]["label"] for a in prod["agents"]} == {"production"}
@@ -220,14 +205,6 @@ def promote_the_first_release(loop: Loop) -> list[dict[str, Any]]:
         (version,) = loop.fake.prompts[agent]
         assert sorted(version["labels"]) == ["dev", "latest", "production", "test"]
     return list(prod["agents"])
-
-
-def record_verdict(loop: Loop, env: str, *agents: str) -> None:
-    """The pre-deploy gate: the demo target on the working tree's artifacts, offline."""
-    label = f"eval {env}" + (" (change)" if agents else "")
-    only = [arg for agent in agents for arg in ("--agent", agent)]
-    assert loop.json(label, "eval", "--env", env, "--record", *only)["verdict"] == "pass"
-    assert loop.calls[label] == []  # nothing asked of Langfuse
 
 
 def evaluate_what_prod_runs(loop: Loop, prod: list[dict[str, Any]]) -> None:
@@ -256,8 +233,8 @@ def promote_a_change(loop: Loop, project: Path) -> None:
             f"promote {env} (change)", "promote", "--env", env, *source, *one, *approver
         )
         assert versions(made) == {"support-triage": "2"}
-    assert loop.changes("promote dev (change)") == ["prompts_create"]
-    assert loop.changes("promote prod (change)") == ["promptVersion_update"]
+    assert changes(loop, "promote dev (change)") == ["prompts_create"]
+    assert changes(loop, "promote prod (change)") == ["promptVersion_update"]
     labels = {v["version"]: sorted(v["labels"]) for v in loop.fake.prompts["support-triage"]}
     assert labels == {1: [], 2: ["dev", "latest", "production", "test"]}
 
@@ -289,7 +266,7 @@ def roll_prod_back(loop: Loop) -> None:
         "prompt": "support-triage",
         "label": "production",
     }
-    assert loop.changes("rollback prod") == ["promptVersion_update"]
+    assert changes(loop, "rollback prod") == ["promptVersion_update"]
     served = loop.fake.serving("support-triage")
     assert served is not None and served["version"] == 1
     assert [v["version"] for v in loop.fake.prompts["support-triage"]] == [1, 2, 3]
@@ -312,11 +289,3 @@ def check_the_record(loop: Loop) -> None:
     ]
     assert [d["platform_versions"]["version"] for d in triage] == ["1", "2", "1"]
     assert loop.calls["history prod"] == []  # the ledger alone
-
-
-def versions(report: dict[str, Any]) -> dict[str, str]:
-    return {a["agent"]: a["platform_versions"].get("version") for a in report["agents"]}
-
-
-def results(report: dict[str, Any]) -> dict[str, str]:
-    return {a["agent"]: a["result"] for a in report["agents"]}
