@@ -58,7 +58,8 @@ def _log(entry):
 
 async def answer(state: MessagesState, config: RunnableConfig, runtime: Runtime[dict]):
     configurable = config.get("configurable") or {}
-    await asyncio.to_thread(_log, {"assistant_id": configurable.get("assistant_id")})
+    ran = {"graph": "greeter", "assistant_id": configurable.get("assistant_id")}
+    await asyncio.to_thread(_log, ran)
     said = state["messages"][-1].content
     if said == "wait":
         await asyncio.sleep(60)
@@ -80,10 +81,13 @@ graph = builder.compile()
 DESK_GRAPH = '''"""The support-desk example's demo agent as a graph, on the definition it runs."""
 
 import importlib.util
+import json
+from pathlib import Path
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph import START, MessagesState, StateGraph
 
+LOG = Path(__file__).with_name("runs.jsonl")
 _spec = importlib.util.spec_from_file_location("support_desk_demo_graph", {agent_py!r})
 demo = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(demo)
@@ -91,6 +95,9 @@ _spec.loader.exec_module(demo)
 
 def answer(state: MessagesState, config: RunnableConfig):
     configurable = config.get("configurable") or {{}}
+    ran = {{"graph": "support-desk", "assistant_id": configurable.get("assistant_id")}}
+    with LOG.open("a") as out:
+        out.write(json.dumps(ran) + "\\n")
     messages = [{{"role": "user", "content": state["messages"][-1].content}}]
     reply = demo.respond_deployed(configurable, {{"messages": messages}})
     calls = [
@@ -163,7 +170,7 @@ class Server:
         return int(line.split()[1]) / 1024
 
     def runs(self) -> list[dict[str, Any]]:
-        """The greeter's runs so far, oldest first: which assistant each ran."""
+        """The runs of both graphs so far, oldest first: which graph and assistant each ran."""
         log = self.folder / "runs.jsonl"
         if not log.exists():
             return []

@@ -50,7 +50,7 @@ def test_invoke_runs_the_assistants_latest_version_and_reads_the_reply(server: S
         "usage": {"input_tokens": 3, "output_tokens": 5},
     }
     assert calls == ["runs.wait"]
-    assert server.runs()[-1] == {"assistant_id": assistant_id("triage", "dev")}
+    assert server.runs()[-1] == {"graph": "greeter", "assistant_id": assistant_id("triage", "dev")}
 
 
 def test_invoke_after_a_rollback_runs_the_rolled_back_definition(server: Server) -> None:
@@ -76,7 +76,7 @@ def test_an_inline_run_makes_no_assistant_and_moves_nothing(server: Server) -> N
     (own,) = server.client().assistants.search(
         graph_id="greeter", metadata={"created_by": "system"}
     )
-    assert server.runs()[-1] == {"assistant_id": own["assistant_id"]}  # the graph's own
+    assert server.runs()[-1] == {"graph": "greeter", "assistant_id": own["assistant_id"]}
 
 
 def test_a_run_past_its_deadline_is_cancelled_on_the_server(server: Server) -> None:
