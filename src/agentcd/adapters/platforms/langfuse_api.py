@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import metadata
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -21,7 +22,7 @@ from agentcd.adapters.environ import secret
 from agentcd.errors import ConfigError, PlatformError
 
 T = TypeVar("T")
-INSTALL = "the langfuse platform needs the langfuse SDK: pip install 'agentcd[langfuse]'"
+INSTALL = "the langfuse platform needs the langfuse SDK 4 or later: pip install 'agentcd[langfuse]'"
 TIMEOUT_S = 30.0
 
 
@@ -40,8 +41,7 @@ def connect(connection: Connection) -> Any:
     """A `LangfuseAPI` for the host, with the keys from the named variables."""
     try:
         import httpx
-        from langfuse import __version__
-        from langfuse.api import LangfuseAPI
+        from langfuse.api import LangfuseAPI  # langfuse 4 and later
     except ImportError as e:
         raise ConfigError(INSTALL) from e
     public = secret(connection.public_key_env)
@@ -61,7 +61,7 @@ def connect(connection: Connection) -> Any:
         username=public,
         password=secret_key,
         x_langfuse_sdk_name="python",
-        x_langfuse_sdk_version=__version__,
+        x_langfuse_sdk_version=metadata.version("langfuse"),
         x_langfuse_public_key=public,
         httpx_client=httpx.Client(timeout=TIMEOUT_S),
         timeout=TIMEOUT_S,
