@@ -35,6 +35,7 @@ from agentcd.adapters.platforms.langgraph_render import (
     stamped,
     version_metadata,
 )
+from agentcd.adapters.platforms.langgraph_runs import messages_of, reply_of
 from agentcd.adapters.platforms.protocol import PlatformError, Rendered
 from agentcd.core.definition.model import LangGraphTarget
 from agentcd.core.deploy.drift import LiveState, Presence
@@ -42,7 +43,6 @@ from agentcd.core.deploy.release import Release
 
 T = TypeVar("T")
 PAGE = 100  # assistants or versions per search call
-ROLES = ("user", "assistant", "system")
 
 
 class LangGraphPlatform:
@@ -131,21 +131,21 @@ class LangGraphPlatform:
     def invoke(self, agent: str, environment: str, request: Mapping[str, Any]) -> Mapping[str, Any]:
         """One stateless run of the assistant (its latest version), waited for."""
         what = f"invoking {agent} in {environment}"
-        messages = _messages(what, request)
+        messages = messages_of(what, request)
         identifier = assistant_id(agent, environment)
         result = wait(self.client, what, identifier, self.timeout_s, input={"messages": messages})
-        return _reply(what, result, sent=len(messages))
+        return reply_of(what, result, sent=len(messages))
 
     def invoke_candidate(self, rendered: Rendered, request: Mapping[str, Any]) -> Mapping[str, Any]:
         """One stateless run of the graph itself with the rendered definition as the run's
         config: no assistant or version is made, no latest version moves."""
         release = rendered.release
         what = f"running {release.agent} inline ({release.environment})"
-        messages = _messages(what, request)
+        messages = messages_of(what, request)
         config = {"configurable": dict(rendered.config["configurable"])}
         run = {"input": {"messages": messages}, "config": config}
         result = wait(self.client, what, self.graph_id, self.timeout_s, **run)
-        return _reply(what, result, sent=len(messages))
+        return reply_of(what, result, sent=len(messages))
 
     # ------------------------------------------------------------ apply and point
 
@@ -286,48 +286,3 @@ def _owned(assistant: Mapping[str, Any], wanted: str) -> None:
             f"the assistant {assistant.get('assistant_id')} is not marked {MARK_AGENT}={wanted}: "
             "agentcd changes only assistants it made"
         )
-
-
-def _messages(what: str, request: Mapping[str, Any]) -> list[dict[str, str]]:
-    messages = list(request.get("messages") or [])
-    if not messages or messages[-1].get("role") != "user":
-        raise PlatformError(f"{what}: the request must end with a user message")
-    if any(m.get("role") not in ROLES for m in messages):
-        raise PlatformError(f"{what}: a graph's messages are {', '.join(ROLES)} only")
-    return [{"role": str(m["role"]), "content": str(m["content"])} for m in messages]
-
-
-def _reply(what: str, state: Any, *, sent: int) -> dict[str, Any]:
-    """The contract's reply from a run's final state: the last AI message's text, the tool
-    calls of every AI message the run added, and their token counts when the model gave them."""
-    messages = state.get("messages") if isinstance(state, dict) else None
-    if not isinstance(messages, list):
-        raise PlatformError(f"{what}: the graph's state has no messages")
-    added = [m for m in messages[sent:] if isinstance(m, dict) and m.get("type") == "ai"]
-    if not added:
-        raise PlatformError(f"{what}: the run added no AI message")
-    calls = [
-        {"name": c.get("name"), "arguments": c.get("args") or {}}
-        for m in added
-        for c in m.get("tool_calls") or []
-    ]
-    reply: dict[str, Any] = {"output": _text(added[-1].get("content")), "tool_calls": calls}
-    counted = [m["usage_metadata"] for m in added if isinstance(m.get("usage_metadata"), dict)]
-    if counted:
-        reply["usage"] = {
-            key: sum(int(u.get(key) or 0) for u in counted)
-            for key in ("input_tokens", "output_tokens")
-        }
-    return reply
-
-
-def _text(content: Any) -> str:
-    """A message's content as text: a string, or the text of its content blocks."""
-    if isinstance(content, str):
-        return content
-    parts = content if isinstance(content, list) else []
-    return "".join(
-        p if isinstance(p, str) else str(p.get("text", ""))
-        for p in parts
-        if isinstance(p, str) or (isinstance(p, dict) and p.get("type") == "text")
-    )

@@ -74,21 +74,12 @@ def wait(client: Any, what: str, assistant: str, timeout_s: float, **run: Any) -
     """`runs.wait` for a stateless run with a deadline. The server keeps the request open with
     a blank line every 5 s while the run goes on, so no read timeout ends it: at the deadline
     the run is cancelled on the server, and this is a PlatformError."""
-    created: dict[str, str] = {}
+    created: dict[str, str] = {}  # the run's ids, from the answer's headers
     late = threading.Event()
-
-    def cancel() -> None:
-        late.set()
-        if created.get("thread_id") and created.get("run_id"):
-            thread, run = created["thread_id"], created["run_id"]
-            # The wait then comes back with the run's state so far; should the cancel fail,
-            # the deadline's error below still says what matters.
-            with contextlib.suppress(PlatformError):
-                call(f"{what}: cancelling", lambda: client.runs.cancel(thread, run))
-
-    timer = threading.Timer(timeout_s, cancel)
+    timer = threading.Timer(timeout_s, _cancel, args=(client, what, created, late))
     timer.daemon = True
     timer.start()
+    late_error = f"{what}: the run did not finish within {timeout_s:g}s (cancelled)"
     try:
         result = call(
             what,
@@ -101,14 +92,28 @@ def wait(client: Any, what: str, assistant: str, timeout_s: float, **run: Any) -
                 **run,
             ),
         )
+    except PlatformError as e:
+        if late.is_set():  # the cancel cut the answer short
+            raise PlatformError(late_error) from e
+        raise
     finally:
         timer.cancel()
     if late.is_set():
-        raise PlatformError(f"{what}: the run did not finish within {timeout_s:g}s (cancelled)")
+        raise PlatformError(late_error)
     if isinstance(result, dict) and isinstance(result.get("__error__"), dict):
         error = result["__error__"]
         raise PlatformError(f"{what}: the run failed: {error.get('error')}: {error.get('message')}")
     return result
+
+
+def _cancel(client: Any, what: str, created: dict[str, str], late: threading.Event) -> None:
+    """At the deadline: cancel the run, so the wait comes back with its state so far. Should
+    the cancel fail, the deadline's error still says what matters."""
+    late.set()
+    thread, run = created.get("thread_id"), created.get("run_id")
+    if thread and run:
+        with contextlib.suppress(PlatformError):
+            call(f"{what}: cancelling", lambda: client.runs.cancel(thread, run))
 
 
 def _reason(error: Any) -> str:
