@@ -180,6 +180,7 @@ class Gateway:
 
 class _Forward(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the MLflow client's session expects
+    disable_nagle_algorithm = True  # headers and body are two writes: no delayed-ACK stall
     gateway: ClassVar[Gateway]
 
     def log_message(self, format: str, *args: object) -> None:
