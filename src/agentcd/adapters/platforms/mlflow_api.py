@@ -55,8 +55,10 @@ def connect(tracking_uri: str) -> Any:
 def call(what: str, operation: Callable[[], T]) -> T:
     """Run one client operation; its failures become PlatformError naming `what` (NotFound
     when the server says the resource does not exist)."""
-    from mlflow.exceptions import MlflowException
-
+    try:
+        from mlflow.exceptions import MlflowException
+    except ImportError as e:
+        raise ConfigError(INSTALL) from e
     try:
         return operation()
     except MlflowException as e:

@@ -4,6 +4,8 @@ read back in the same shape."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from agentcd.adapters.platforms.mlflow_render import normalize_version, version_
 from agentcd.adapters.platforms.protocol import Unexpressible
 from agentcd.core.definition.model import MlflowTarget
 from tests.adapters.platforms.mlflow.conftest import make_mlflow_release
+from tests.conftest import ROOT
 
 TARGET = MlflowTarget(platform="mlflow", tracking_uri="http://127.0.0.1:1", naming="team.{agent}")
 
@@ -226,3 +229,31 @@ def test_the_parameter_checks_are_mlflows_own() -> None:
     model = {"provider": "openai", "id": "gpt-4.1", "parameters": parameters}
     config = render(model=model)["model_config"]
     assert PromptModelConfig.from_dict(config).to_dict() == config
+
+
+def test_validate_renders_without_the_sdk() -> None:
+    """`agentcd validate` renders every target: the module imports and renders without
+    mlflow-skinny installed, and says what to install once the server is asked."""
+    script = f"""
+import sys
+sys.modules["mlflow"] = None
+sys.path.insert(0, {str(ROOT)!r})
+from pathlib import Path
+from agentcd.adapters.platforms.mlflow import open_platform
+from agentcd.core.definition.model import MlflowTarget
+from agentcd.errors import ConfigError
+from tests.adapters.platforms.mlflow.conftest import make_mlflow_release
+from tests.conftest import ROOT
+target = MlflowTarget(platform="mlflow", tracking_uri="http://127.0.0.1:9")
+platform = open_platform(target, project_dir=Path("."))
+rendered = platform.render(make_mlflow_release())
+try:
+    platform.apply(rendered)
+except ConfigError as e:
+    print(rendered.config["name"], e)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert (done.returncode, done.stdout.strip()) == (
+        0,
+        "triage the mlflow platform needs mlflow-skinny: pip install 'agentcd[mlflow]'",
+    ), done.stderr
