@@ -4,6 +4,11 @@ what read_live reads, refusals of access, live_agents and the invoker."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from importlib.metadata import distribution
 from typing import Any
 
 import pytest
@@ -17,6 +22,7 @@ from agentcd.core.deploy.drift import Presence, config_digest
 from tests.adapters.platforms.mlflow.conftest import make_mlflow_release
 from tests.adapters.platforms.mlflow.env import Seat
 from tests.adapters.platforms.mlflow.server import free_port
+from tests.conftest import ROOT
 
 QUESTION = {"messages": [{"role": "user", "content": "My parcel is late"}]}
 SEARCH_PROMPTS = "GET /api/2.0/mlflow/registered-models/search"
@@ -295,3 +301,58 @@ def test_without_an_invoker_invoke_says_what_to_configure(target: MlflowTarget, 
     )
     with pytest.raises(PlatformError, match=r"not deployed|has no alias"):
         bare.invoke("triage", "prod", QUESTION)
+
+
+# What the full `mlflow` package requires beyond `mlflow-skinny` (its METADATA), as imported.
+NOT_IN_SKINNY = (
+    "flask",
+    "flask_cors",
+    "aiohttp",
+    "alembic",
+    "cryptography",
+    "docker",
+    "graphene",
+    "gunicorn",
+    "huey",
+    "matplotlib",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "sklearn",
+    "scipy",
+    "skops",
+    "sqlalchemy",
+)
+
+
+def test_the_adapter_uses_only_what_mlflow_skinny_installs(seat: Seat) -> None:
+    """The `mlflow` extra is mlflow-skinny: a promote, a read and a listing work in a fresh
+    process where the full package's extra requirements cannot be imported (as where only
+    skinny is installed), and load no module of the full package that skinny lacks."""
+    script = f"""
+import json, sys
+for name in {list(NOT_IN_SKINNY)!r}:
+    sys.modules[name] = None  # as if not installed
+sys.path.insert(0, {str(ROOT)!r})
+from pathlib import Path
+from agentcd.adapters.platforms.mlflow import open_platform
+from agentcd.core.definition.model import MlflowTarget
+from tests.adapters.platforms.mlflow.conftest import make_mlflow_release
+uri, naming = {seat.server.url!r}, "skinny.{{agent}}"
+target = MlflowTarget(platform="mlflow", tracking_uri=uri, naming=naming)
+platform = open_platform(target, project_dir=Path("."))
+platform.apply(platform.render(make_mlflow_release()))
+assert platform.read_live("triage", "dev").version == "1"
+assert platform.live_agents("dev") == ("triage",)
+files = {{n: getattr(m, "__file__", None) for n, m in sys.modules.items() if m}}
+print(json.dumps(files))
+"""
+    env = {**os.environ, "MLFLOW_TRACKING_USERNAME": "", "MLFLOW_TRACKING_PASSWORD": ""}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    loaded = json.loads(done.stdout.splitlines()[-1])
+    skinny = {
+        str(f.locate()) for f in distribution("mlflow-skinny").files or [] if f.suffix == ".py"
+    }
+    used = {n: f for n, f in loaded.items() if n.split(".")[0] == "mlflow" and f}
+    assert used and [n for n, f in used.items() if f not in skinny] == []
