@@ -44,3 +44,46 @@ def versions(report: dict[str, Any]) -> dict[str, str]:
 
 def results(report: dict[str, Any]) -> dict[str, str]:
     return {a["agent"]: a["result"] for a in report["agents"]}
+
+
+def refusals(findings: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    """The (agent, field) of each AC109 finding: what `validate` says the platform cannot carry."""
+    return {(f["file"].split("/")[1], f["field"]) for f in findings if f["rule"] == "AC109"}
+
+
+def cells(status: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """`status`'s report by (agent, environment)."""
+    return {
+        (row["agent"], env): cell
+        for row in status["agents"]
+        for env, cell in row["environments"].items()
+    }
+
+
+def record(history: dict[str, Any], agent: str) -> list[tuple[Any, ...]]:
+    """An agent's deployments in `history`'s report: (seq, kind, rollback_to, status, version)."""
+    return [
+        (d["seq"], d["kind"], d["rollback_to"], d["status"], d["platform_versions"].get("version"))
+        for d in history["deployments"]
+        if d["agent"] == agent
+    ]
+
+
+# support-triage's `lookup_order` (an OpenAPI endpoint in the example) as a function the caller
+# runs, for platforms that carry function tools only
+LOOKUP_ORDER = {
+    "name": "lookup_order",
+    "type": "function",
+    "description": "Look up an order by its number.",
+    "input_schema": {
+        "type": "object",
+        "properties": {"number": {"type": "string"}},
+        "required": ["number"],
+    },
+}
+
+
+def lookup_as_function(triage: dict[str, Any]) -> None:
+    """Make support-triage's definition (as read from its agent.yaml) call `LOOKUP_ORDER`."""
+    others = [t for t in triage["tools"] if t["name"] != "lookup_order"]
+    triage["tools"] = [LOOKUP_ORDER, *others]
