@@ -328,7 +328,8 @@ def _input(request: Mapping[str, Any]) -> list[dict[str, str]]:
 
 
 def _reply(response: Any) -> dict[str, Any]:
-    """The contract's reply: the output text, and the function calls the caller must run."""
+    """The contract's reply: the output text, the function calls the caller must run, and the
+    tokens the response reports (so an eval's `tokens` assertion has something to count)."""
     calls = []
     for item in getattr(response, "output", None) or []:
         if getattr(item, "type", None) == "function_call":
@@ -337,4 +338,12 @@ def _reply(response: Any) -> dict[str, Any]:
             except ValueError:
                 arguments = {"_raw": item.arguments}
             calls.append({"name": item.name, "arguments": arguments})
-    return {"output": response.output_text, "tool_calls": calls, "response_id": response.id}
+    reply: dict[str, Any] = {
+        "output": response.output_text,
+        "tool_calls": calls,
+        "response_id": response.id,
+    }
+    usage = getattr(response, "usage", None)
+    if usage is not None:
+        reply["usage"] = {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens}
+    return reply
