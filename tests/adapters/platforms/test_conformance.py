@@ -8,6 +8,10 @@ without recording). What each world runs against, and so what kind of test this 
 - `bedrock`: the real adapter on real boto3 clients, every request serialized and signed by
   botocore and answered by the in-process fake (`bedrock/fake.py`), which keeps AWS's lifecycle
   and checks each request against botocore's service model; no socket is opened.
+- the worlds in `<name>/world.py`, each saying what it runs against: `foundry` and `langfuse`
+  are the vendor SDK against a loopback fake checked against the vendor's OpenAPI
+  description; `langgraph` and `mlflow` are the vendor's own servers (`langgraph dev`,
+  `mlflow server`) started by the tests on 127.0.0.1.
 
 The contract: promote makes one platform version and points the environment at it; promote
 again makes none; rollback re-points to the recorded version; a hand edit on the platform is
