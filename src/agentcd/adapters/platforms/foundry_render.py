@@ -166,8 +166,8 @@ def _tool(tool: Mapping[str, Any]) -> dict[str, Any]:
     if kind != "function":
         raise Refused(
             where,
-            f"a {kind} tool is not mapped: agentcd deploys function tools (run by the caller) "
-            "to Foundry; OpenAPI, MCP and built-in tools need project connections per "
+            f"a tool of type {kind} is not mapped: agentcd deploys function tools (run by the "
+            "caller) to Foundry; OpenAPI, MCP and built-in tools need project connections per "
             "environment, which the format does not carry yet",
         )
     if not FUNCTION_NAME.fullmatch(name):

@@ -163,7 +163,7 @@ def _tool(tool: Mapping[str, Any]) -> dict[str, Any]:
         (
             where,
             kind != "function",
-            f"a {kind} tool needs something that calls it; a Langfuse "
+            f"a tool of type {kind} needs something that calls it; a Langfuse "
             "prompt carries function definitions the application runs, not connections",
         ),
         (

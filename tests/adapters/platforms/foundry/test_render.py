@@ -108,7 +108,7 @@ def test_every_refusal_of_one_render_is_reported_by_field() -> None:
     reasons = dict((field, reason) for field, reason, _ in found)
     assert "makes 'triage_dev'" in reasons["naming"]
     assert "temperature and top_p only" in reasons["model.parameters.max_tokens"]
-    assert "a openapi tool is not mapped" in reasons["tools[lookup]"]
+    assert "a tool of type openapi is not mapped" in reasons["tools[lookup]"]
     assert "run by the caller" in reasons["tools[refund].binding"]
 
 
