@@ -40,6 +40,7 @@ def run_step(tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], Path, Pa
     env = {
         "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
         "RUNNER_TEMP": str(runner),
+        "GITHUB_ACTION_PATH": str(ROOT / "actions" / "brief"),  # the runner sets it
         "GITHUB_STEP_SUMMARY": str(summary),
         "GITHUB_OUTPUT": str(output),
         "ENVIRONMENT": "prod",

@@ -32,6 +32,7 @@ def run_step(tmp_path: Path, repo: Path, **inputs: str) -> tuple[int, dict[str, 
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "HOME": str(tmp_path),
         "RUNNER_TEMP": str(runner),
+        "GITHUB_ACTION_PATH": str(ROOT / "actions" / "eval"),  # the runner sets it
         "GITHUB_OUTPUT": str(output),
         "GITHUB_STEP_SUMMARY": str(summary),
         "ENVIRONMENT": inputs.get("environment", "test"),
