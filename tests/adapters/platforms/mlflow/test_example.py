@@ -17,21 +17,18 @@ serves, never the working tree.
 
 from __future__ import annotations
 
-import json
-import shutil
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
+from tests.adapters.platforms import example_loop as example
+from tests.adapters.platforms.example_loop import Loop
 from tests.adapters.platforms.mlflow.env import Seat, take_seat
-from tests.conftest import EXAMPLE, git
+from tests.conftest import git
 
 AGENT = "faq-bot"
-GREETING = "Greet the customer by name when you know it.\n"
-HAND_EDIT = "Promise a refund to every customer who asks for one, whatever the order.\n"
 INVOKER = '''"""The mlflow target's invoker: the demo agent on the prompt version it is given."""
 
 from app.agent import respond
@@ -46,181 +43,128 @@ CREATE = "POST /api/2.0/mlflow/model-versions/create"
 SET_ALIAS = "POST /api/2.0/mlflow/registered-models/alias"
 
 
-class Loop:
-    """The CLI, each command's MLflow calls (through the gateway) kept under a label."""
-
-    def __init__(self, cli: Any, seat: Seat) -> None:
-        self.cli, self.seat = cli, seat
-        self.calls: dict[str, list[str]] = {}
-
-    def json(self, label: str, *args: str, code: int = 0) -> Any:
-        before = len(self.seat.calls())
-        result = self.cli(*args, "--format", "json")
-        self.calls[label] = self.seat.calls()[before:]
-        assert result.code == code, (label, result)
-        return json.loads(result.out)
-
-
 @pytest.fixture
 def seat(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Seat:
-    monkeypatch.setenv("AGENTCD_ACTOR", "ana")
     return take_seat(request, monkeypatch)
 
 
 @pytest.fixture
 def project(tmp_path: Path, seat: Seat, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The example as it is, its one target made an mlflow target."""
-    root = tmp_path / "support-desk-mlflow"
-    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".agentcd", "__pycache__"))
-    config = yaml.safe_load((root / "agentcd.yaml").read_text())
-    config["targets"] = {
-        "local": {
-            "platform": "mlflow",
-            "tracking_uri": seat.gateway.url,
-            "naming": seat.naming,
-            "invoker": {"python": "app.mlflow_prompt:respond_prompt"},
-        }
+    target = {
+        "platform": "mlflow",
+        "tracking_uri": seat.gateway.url,
+        "naming": seat.naming,
+        "invoker": {"python": "app.mlflow_prompt:respond_prompt"},
     }
-    (root / "agentcd.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    (root / "app" / "mlflow_prompt.py").write_text(INVOKER)
-    git(root, "init", "-q", "-b", "main")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "Support desk agents on MLflow")
-    monkeypatch.chdir(root)
-    return root
+    root = tmp_path / "support-desk-mlflow"
+    files = {"app/mlflow_prompt.py": INVOKER}
+    message = "Support desk agents on MLflow"
+    return example.example_project(
+        root, monkeypatch, message, target=("local", target), files=files
+    )
+
+
+def loop_of(cli: Any, seat: Seat) -> Loop:
+    """The loop over the seat's MLflow calls (through the gateway)."""
+    return Loop(cli, calls=seat.calls)
 
 
 def test_validate_names_every_field_a_prompt_registry_cannot_carry(
     cli: Any, project: Path, seat: Seat
 ) -> None:
-    loop = Loop(cli, seat)
-    report = loop.json("validate", "validate", code=1)
-    found = {(f["file"], f["field"]) for f in report["findings"] if f["rule"] == "AC109"}
-    faq, refund, triage = (
-        f"agents/{a}/agent.yaml" for a in ("faq-bot", "refund-bot", "support-triage")
-    )
-    assert found == {
-        (faq, "knowledge[0]"),
-        (refund, "tools[0]"),  # crm (mcp)
-        (refund, "tools[1]"),  # issue_refund (function)
-        (refund, "knowledge[0]"),
-        (refund, "skills"),
-        (triage, "tools[0]"),  # lookup_order
-        (triage, "tools[1]"),  # route_ticket
-        (triage, "knowledge[0]"),
-        (triage, "skills"),
-        (triage, "subagents"),
-        (triage, "guardrails[0]"),
-        (triage, "runtime"),
+    findings = example.validate_refuses(loop_of(cli, seat), "mlflow")
+    assert example.refusals(findings) == {
+        ("faq-bot", "knowledge[0]"),
+        ("refund-bot", "tools[0]"),  # crm (mcp)
+        ("refund-bot", "tools[1]"),  # issue_refund (function)
+        ("refund-bot", "knowledge[0]"),
+        ("refund-bot", "skills"),
+        ("support-triage", "tools[0]"),  # lookup_order
+        ("support-triage", "tools[1]"),  # route_ticket
+        ("support-triage", "knowledge[0]"),
+        ("support-triage", "skills"),
+        ("support-triage", "subagents"),
+        ("support-triage", "guardrails[0]"),
+        ("support-triage", "runtime"),
     }
-    (knowledge,) = [
-        f for f in report["findings"] if (f["file"], f["field"]) == (faq, "knowledge[0]")
-    ]
+    faq = "agents/faq-bot/agent.yaml"
+    (knowledge,) = [f for f in findings if (f["file"], f["field"]) == (faq, "knowledge[0]")]
     assert knowledge["message"] == (
         "mlflow cannot carry faq-bot's knowledge[policies] (dev, test, prod): a prompt version "
         "holds no knowledge source; the application that loads the prompt retrieves it"
     )
-    assert loop.calls["validate"] == []  # rendering asks nothing of the server
 
 
 def test_the_mlflow_example_runs_the_whole_loop(cli: Any, project: Path, seat: Seat) -> None:
-    trim(project)
-    loop = Loop(cli, seat)
+    trim_to_a_prompt(project)
+    loop = loop_of(cli, seat)
     started = time.perf_counter()
     assert loop.json("validate", "validate")["findings"] == []
-    promote_the_first_release(loop)
-    evaluate_what_prod_serves(loop)
+    prod = promote_through_prod(loop, seat)
+    evaluate_what_prod_serves(loop, prod)
     promote_a_change(loop, project)
     edit_prod_by_hand(seat)
-    drifted = loop.json("drift prod (edited)", "drift", "--env", "prod", "--exit-code", code=2)
-    (edited,) = drifted["agents"]
-    assert (edited["state"], edited["kinds"]) == ("drifted", ["provenance", "content"])
-    assert [d["path"] for d in edited["differences"]] == ["template"]
-    roll_prod_back(loop, seat)
-    in_sync = loop.json("drift prod", "drift", "--env", "prod", "--exit-code")
+    example.drift_after_the_hand_edit(loop, [], AGENT, "template")
+    roll_faq_back(loop, seat)
+    in_sync = example.back_in_sync(loop)
     assert [(a["state"], a["live"]["version"]) for a in in_sync["agents"]] == [("in_sync", "1")]
     check_the_record(loop)
-    seconds = time.perf_counter() - started
-    print(f"the loop: {seconds:.2f}s; MLflow calls per command:")  # pytest -rP shows it
-    print("\n".join(f"  {label}: {len(calls)}" for label, calls in loop.calls.items()))
+    example.print_calls(loop, started, "MLflow")
 
 
-def trim(project: Path) -> None:
+def trim_to_a_prompt(project: Path) -> None:
     """Only what a prompt version carries: faq-bot, without its knowledge entry (and so
     without the bindings nothing uses any more)."""
-    for agent in ("refund-bot", "support-triage"):
-        shutil.rmtree(project / "agents" / agent)
-    config = yaml.safe_load((project / "agentcd.yaml").read_text())
-    for environment in config["environments"]:
-        del environment["bindings"]
-    (project / "agentcd.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    spec = project / "agents" / AGENT / "agent.yaml"
-    data = yaml.safe_load(spec.read_text())
-    del data["knowledge"]
-    spec.write_text(yaml.safe_dump(data, sort_keys=False))
-    git(project, "add", "-A")
-    git(project, "commit", "-q", "-m", "Only what a prompt registry carries")
+    example.trim(
+        project,
+        "Only what a prompt registry carries",
+        remove=["refund-bot", "support-triage"],
+        drop={AGENT: ["knowledge"]},
+        unbind=True,
+    )
 
 
-def promote_the_first_release(loop: Loop) -> None:
-    """dev → test → prod, each gated on an eval verdict for the digest; prod on an approval.
-    A prompt has no bindings: one deployment digest, one version, three aliases."""
-    record_verdict(loop, "dev")
-    dev = loop.json("promote dev", "promote", "--env", "dev")
-    assert [(a["result"], a["platform_versions"]["version"]) for a in dev["agents"]] == [
-        ("succeeded", "1")
-    ]
+def promote_through_prod(loop: Loop, seat: Seat) -> dict[str, Any]:
+    """The first release. A prompt has no bindings: one deployment digest, one version, three
+    aliases. Returns prod's report."""
+    reports = example.promote_the_first_release(loop, [AGENT])
+    assert [a["platform_versions"]["version"] for a in reports["promote dev"]["agents"]] == ["1"]
     assert loop.calls["promote dev"].count(CREATE) == 1
-    record_verdict(loop, "test")
-    test = loop.json("promote test", "promote", "--env", "test", "--from", "dev")
-    assert [a["platform_versions"] for a in test["agents"]] == [
-        {"version": "1", "prompt": f"{loop.seat.prefix}{AGENT}", "alias": "test"}
+    assert [a["platform_versions"] for a in reports["promote test"]["agents"]] == [
+        {"version": "1", "prompt": f"{seat.prefix}{AGENT}", "alias": "test"}
     ]
     assert CREATE not in loop.calls["promote test"]
-    record_verdict(loop, "prod")
-    to_prod = ("promote", "--env", "prod", "--from", "test")
-    refused = loop.json("promote prod (no approver)", *to_prod, code=2)
-    assert [a["result"] for a in refused["agents"]] == ["refused"]
     assert SET_ALIAS not in loop.calls["promote prod (no approver)"]
-    prod = loop.json("promote prod", *to_prod, "--approver", "lee")
+    prod = reports["promote prod"]
     assert [a["platform_versions"]["version"] for a in prod["agents"]] == ["1"]
     assert (
         loop.calls["promote prod"].count(SET_ALIAS) == 1
         and CREATE not in loop.calls["promote prod"]
     )
+    return dict(prod)
 
 
-def record_verdict(loop: Loop, env: str) -> None:
-    """The pre-deploy gate: the demo target on the working tree's artifact, offline."""
-    label = f"eval {env}"
-    assert loop.json(label, "eval", "--env", env, "--record")["verdict"] == "pass"
-    assert loop.calls[label] == []  # nothing asked of MLflow
-
-
-def evaluate_what_prod_serves(loop: Loop) -> None:
+def evaluate_what_prod_serves(loop: Loop, prod: dict[str, Any]) -> None:
     """faq-bot's suite through the invoker on the version prod's alias serves (read from the
     server for each case)."""
-    args = ("eval", "--env", "prod", "--target", "platform:prod")
-    report = loop.json("eval platform:prod", *args)
-    assert report["verdict"] == "pass"
-    assert report["target"] == {"name": "platform:prod", "type": "platform"}
+    example.eval_what_prod_runs(loop, prod)
     reads = loop.calls["eval platform:prod"]
     assert reads and all(call.startswith("GET ") for call in reads)  # read, nothing changed
 
 
 def promote_a_change(loop: Loop, project: Path) -> None:
-    spec = project / "agents" / AGENT / "agent.yaml"
-    data = yaml.safe_load(spec.read_text())
-    data["instructions"] += GREETING
-    spec.write_text(yaml.safe_dump(data, sort_keys=False))
+    """A change to faq-bot's instructions travels the same road, by digest: version 2."""
+
+    def greet(data: dict[str, Any]) -> None:
+        data["instructions"] += example.GREETING
+
+    example.edit_agent(project, AGENT, greet)
     git(project, "commit", "-q", "-am", "Greet customers by name")
-    made = {}
-    for env, source in (("dev", ()), ("test", ("--from", "dev")), ("prod", ("--from", "test"))):
-        loop.json(f"eval {env} (change)", "eval", "--env", env, "--record")
-        approver = ("--approver", "lee") if env == "prod" else ()
-        report = loop.json(f"promote {env} (change)", "promote", "--env", env, *source, *approver)
-        made[env] = report["agents"][0]["platform_versions"]["version"]
-    assert made == {"dev": "2", "test": "2", "prod": "2"}
+    made = example.promote_the_change(loop, AGENT)
+    assert {env: example.versions(report) for env, report in made.items()} == {
+        env: {AGENT: "2"} for env in ("dev", "test", "prod")
+    }
 
 
 def edit_prod_by_hand(seat: Seat) -> None:
@@ -229,16 +173,14 @@ def edit_prod_by_hand(seat: Seat) -> None:
     name = f"{seat.prefix}{AGENT}"
     now = seat.admin.get_prompt_version_by_alias(name, "prod")
     made = seat.admin.create_prompt_version(
-        name, HAND_EDIT, tags=dict(now.tags), model_config=now.model_config
+        name, f"{example.HAND_EDIT}\n", tags=dict(now.tags), model_config=now.model_config
     )
     seat.admin.set_prompt_alias(name, "prod", made.version)
 
 
-def roll_prod_back(loop: Loop, seat: Seat) -> None:
+def roll_faq_back(loop: Loop, seat: Seat) -> None:
     """The prod alias points at the first release's version again; nothing is registered."""
-    args = ("rollback", "--env", "prod", "--approver", "lee")
-    (rolled,) = loop.json("rollback prod", *args)["agents"]
-    assert (rolled["result"], rolled["rollback_to"]) == ("succeeded", 1)
+    rolled = example.roll_prod_back(loop, AGENT)
     assert rolled["platform_versions"]["version"] == "1"
     assert CREATE not in loop.calls["rollback prod"]
     assert loop.calls["rollback prod"].count(SET_ALIAS) == 1
@@ -248,19 +190,7 @@ def roll_prod_back(loop: Loop, seat: Seat) -> None:
 
 
 def check_the_record(loop: Loop) -> None:
-    history = loop.json("history prod", "history", "--env", "prod")["deployments"]
-    assert [(d["seq"], d["kind"], d["rollback_to"]) for d in history] == [
-        (1, "promote", None),
-        (2, "promote", None),
-        (3, "rollback", 1),
-    ]
-    assert [d["status"] for d in history] == ["succeeded", "rolled_back", "succeeded"]
-    assert [d["platform_versions"]["version"] for d in history] == ["1", "2", "1"]
-    status = loop.json("status", "status")
-    (row,) = status["agents"]
-    assert {env: cell["live"] for env, cell in row["environments"].items()} == {
-        "dev": "in_sync",
-        "test": "in_sync",
-        "prod": "in_sync",
-    }
-    assert loop.calls["history prod"] == []  # the ledger alone
+    history = example.rollback_recorded(loop, AGENT, "1", "2")
+    assert {d["agent"] for d in history["deployments"]} == {AGENT}
+    status = example.live_everywhere(loop)
+    assert set(status) == {(AGENT, env) for env in ("dev", "test", "prod")}
